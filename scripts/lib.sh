@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Shared helpers for the harness scripts. Sourced, never run.
+# shellcheck disable=SC2034  # variables are used by the scripts that source this file
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build}
+BASE_SRC=$BUILD/linux		# git repo, checked out at tag 'base'
+APPLY_SRC=${APPLY_SRC:-$BUILD/apply}	# worktree: base + git am patches/*
+DEV_SRC=$BUILD/dev		# worktree for developers: one commit per patch
+KBUILD=${KBUILD:-$BUILD/kbuild}	# O= directories, one per variant
+TESTS_OUT=$BUILD/tests		# selftest binaries and initramfs
+LOGS=${LOGS:-$BUILD/logs}
+PATCHES_DIR=${PATCHES_DIR:-$ROOT/patches}
+SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+SRC_PACKAGE=linux-source-6.12
+JOBS=${JOBS:-$(nproc)}
+# Fixed identity and dates make the base commit reproducible across machines.
+GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
+PACKAGES=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
+	  cpio gzip xz-utils git python3 python3-ply python3-git perl qemu-system-x86
+	  busybox-static shellcheck)
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Run a stage and report how long it took: stage NAME CMD...
+stage() {
+	local name=$1 t0=$SECONDS rc=0
+	shift
+	log "stage $name: start"
+	"$@" || rc=$?
+	if [ $rc -eq 0 ]; then
+		log "stage $name: done in $((SECONDS - t0)) s"
+	else
+		log "stage $name: FAILED (exit $rc) after $((SECONDS - t0)) s"
+	fi
+	return $rc
+}
+
+# Install the Debian packages the harness needs; a no-op when all are there.
+ensure_packages() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}); run as root to install them"
+	log "installing: ${missing[*]}"
+	apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+# The 6.12.y release and Debian package version of the base tree.
+base_version() {
+	printf 'Linux %s (Debian %s %s)' "$(make -s -C "$BASE_SRC" kernelversion)" \
+		"$SRC_PACKAGE" "$(dpkg-query -W -f='${Version}' "$SRC_PACKAGE")"
+}
+
+# Top-level directories of the repo that hold copies of the files the series creates.
+COPY_DIRS=(kernel include tools Documentation)
+
+# Files the commits base..HEAD of TREE create under COPY_DIRS.
+series_new_files() {
+	git -C "$1" diff --name-only --diff-filter=A base HEAD -- "${COPY_DIRS[@]}"
+}
+
+# Patches of the series in order, without the cover letter.
+series_patches() {
+	find "$PATCHES_DIR" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-*' | sort
+}
+mkdir -p "$LOGS"
