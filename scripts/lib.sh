@@ -17,7 +17,7 @@ JOBS=${JOBS:-$(nproc)}
 # Fixed identity and dates make the base commit reproducible across machines.
 GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
 PACKAGES=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
-	  cpio gzip xz-utils git python3 python3-ply python3-git perl qemu-system-x86
+	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
 	  busybox-static shellcheck)
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -52,10 +52,18 @@ ensure_packages() {
 		"${missing[@]}" >/dev/null
 }
 
-# The 6.12.y release and Debian package version of the base tree.
+# The 6.12.y release and Debian package version of the base tree, as its commit records them.
 base_version() {
-	printf 'Linux %s (Debian %s %s)' "$(make -s -C "$BASE_SRC" kernelversion)" \
-		"$SRC_PACKAGE" "$(dpkg-query -W -f='${Version}' "$SRC_PACKAGE")"
+	git -C "$BASE_SRC" log -1 --format=%s base
+}
+
+# A git worktree of the base repo at DIR, detached at REF; one whose repo is gone is made anew.
+ensure_worktree() {
+	local dir=$1 ref=$2
+	git -C "$dir" rev-parse --git-dir >/dev/null 2>&1 && return 0
+	rm -rf "$dir"
+	git -C "$BASE_SRC" worktree prune
+	git -C "$BASE_SRC" worktree add -q --detach "$dir" "$ref"
 }
 
 # Top-level directories of the repo that hold copies of the files the series creates.
