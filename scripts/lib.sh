@@ -18,7 +18,7 @@ JOBS=${JOBS:-$(nproc)}
 GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
 PACKAGES=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
-	  busybox-static shellcheck)
+	  busybox-static shellcheck gcc-multilib)
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -72,6 +72,11 @@ COPY_DIRS=(kernel include tools Documentation)
 # Files the commits base..HEAD of TREE create under COPY_DIRS.
 series_new_files() {
 	git -C "$1" diff --name-only --diff-filter=A base HEAD -- "${COPY_DIRS[@]}"
+}
+
+# The timers selftests TREE's series creates, by name. Each also runs as NAME_32, built with -m32.
+series_tests() {
+	series_new_files "$1" | sed -n 's|^tools/testing/selftests/timers/\([^/]*\)\.c$|\1|p'
 }
 
 # Patches of the series in order, without the cover letter.

@@ -1,0 +1,932 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PR_TIMER_CREATE_RESTORE_IDS: in restore mode timer_create() creates the
+ * timer with the ID user space passes in the timer ID location.
+ *
+ *  - the prctl: OFF, ON, GET and -EINVAL for anything else,
+ *  - the mode is per process: shared by threads, off in a fork() child,
+ *    switched off by exec(),
+ *  - exact IDs 0..INT_MAX, -EBUSY, TIMER_ANY_ID, -EINVAL, -EFAULT,
+ *  - the next automatic ID follows the last restored one,
+ *  - failed requests leave no timer, ID or sigqueue behind,
+ *  - a checkpoint/restore round trip through /proc/$PID/timers.
+ *
+ * On kernels without the prctl every test is skipped. The timer syscalls
+ * are invoked directly: the kernel timer ID is an int, the C library's
+ * timer_t is an opaque handle.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#ifndef PR_TIMER_CREATE_RESTORE_IDS
+#define PR_TIMER_CREATE_RESTORE_IDS		77
+#define PR_TIMER_CREATE_RESTORE_IDS_OFF		0
+#define PR_TIMER_CREATE_RESTORE_IDS_ON		1
+#define PR_TIMER_CREATE_RESTORE_IDS_GET		2
+#endif
+#ifndef TIMER_ANY_ID
+#define TIMER_ANY_ID				INT_MIN
+#endif
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+#define EXEC_CHECK_ARG	"--exec-check"
+#define MAX_TIMERS	64
+
+/* CPU clock of process @pid, see include/linux/posix-timers_types.h */
+#define PROCESS_CPUCLOCK_SCHED(pid)	((~(clockid_t)(pid) << 3) | 2)
+
+static int sys_timer_create(clockid_t clock, struct sigevent *sev, int *id)
+{
+	return syscall(SYS_timer_create, clock, sev, id);
+}
+
+static int sys_timer_settime(int id, int flags, const struct itimerspec *val,
+			     struct itimerspec *old)
+{
+	return syscall(SYS_timer_settime, id, flags, val, old);
+}
+
+static int sys_timer_gettime(int id, struct itimerspec *val)
+{
+	return syscall(SYS_timer_gettime, id, val);
+}
+
+static int sys_timer_delete(int id)
+{
+	return syscall(SYS_timer_delete, id);
+}
+
+static int restore_mode(unsigned long ctrl)
+{
+	return prctl(PR_TIMER_CREATE_RESTORE_IDS, ctrl, 0, 0, 0);
+}
+
+static bool have_restore_ids(void)
+{
+	return restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) >= 0;
+}
+
+/*
+ * Create a SIGEV_NONE timer on CLOCK_MONOTONIC, passing @want in the ID
+ * location. Returns the ID the kernel wrote back, or -errno.
+ */
+static int create_id(int want)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int id = want;
+
+	if (sys_timer_create(CLOCK_MONOTONIC, &sev, &id))
+		return -errno;
+	return id;
+}
+
+static bool timer_exists(int id)
+{
+	struct itimerspec val;
+
+	return !sys_timer_gettime(id, &val);
+}
+
+/* Entry of /proc/$PID/timers, see show_timer() in fs/proc/base.c */
+struct proc_timer {
+	int id;
+	int signo;
+	unsigned long long value;	/* sigev_value.sival_ptr, printed with %px */
+	char notify[8];			/* "signal", "none" or "thread" */
+	char target[4];			/* "pid" or "tid" */
+	int target_nr;
+	int clock;
+};
+
+static int cmp_proc_timer(const void *a, const void *b)
+{
+	int x = ((const struct proc_timer *)a)->id;
+	int y = ((const struct proc_timer *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Parse /proc/@pid/timers into @t, sorted by ID: the order of the file is
+ * not ABI. Returns the number of entries, or -1 if the file cannot be
+ * read, is malformed or has more than @max entries.
+ */
+static int parse_proc_timers(pid_t pid, struct proc_timer *t, int max)
+{
+	char path[64];
+	FILE *f;
+	int n, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/timers", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+
+	for (n = 0; ; n++) {
+		struct proc_timer cur = {};
+
+		ret = fscanf(f, "ID: %d signal: %d/%llx notify: %7[a-z]/%3[a-z].%d ClockID: %d ",
+			     &cur.id, &cur.signo, &cur.value, cur.notify,
+			     cur.target, &cur.target_nr, &cur.clock);
+		if (ret == EOF)
+			break;
+		if (ret != 7 || n >= max) {
+			n = -1;
+			break;
+		}
+		t[n] = cur;
+	}
+	fclose(f);
+	if (n > 0)
+		qsort(t, n, sizeof(*t), cmp_proc_timer);
+	return n;
+}
+
+/* True if /proc/self/timers lists exactly the @nr IDs in @ids, ascending */
+static bool proc_timers_are(const int *ids, int nr)
+{
+	struct proc_timer t[MAX_TIMERS];
+	int i, n = parse_proc_timers(getpid(), t, MAX_TIMERS);
+
+	if (n != nr)
+		return false;
+	for (i = 0; i < n; i++)
+		if (t[i].id != ids[i])
+			return false;
+	return true;
+}
+
+/*
+ * Checks in forked or exec'ed helper processes, which report through their
+ * exit status instead of the harness.
+ */
+static int child_failures;
+
+static void child_expect(bool ok, int line, const char *what)
+{
+	if (ok)
+		return;
+	ksft_print_msg("line %d: check failed: %s\n", line, what);
+	child_failures++;
+}
+
+#define CHILD_EXPECT(cond) child_expect(cond, __LINE__, #cond)
+
+/* Run @fn in a child process. Returns its exit status or -1. */
+static int run_in_child(int (*fn)(int), int arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST(prctl_abi)
+{
+	static const unsigned long bad_ctrl[] = { 3, 4, 0x100, ~0UL };
+	unsigned long ctrl;
+	int i, arg;
+
+	if (!have_restore_ids())
+		SKIP(return, "PR_TIMER_CREATE_RESTORE_IDS not supported");
+
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 1);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 1);
+
+	for (i = 0; i < ARRAY_SIZE(bad_ctrl); i++) {
+		EXPECT_EQ(restore_mode(bad_ctrl[i]), -1);
+		EXPECT_EQ(errno, EINVAL) TH_LOG("arg2 %#lx", bad_ctrl[i]);
+	}
+
+	/* Nonzero arg3..arg5 are rejected for every ctrl and change nothing */
+	for (ctrl = PR_TIMER_CREATE_RESTORE_IDS_OFF;
+	     ctrl <= PR_TIMER_CREATE_RESTORE_IDS_GET; ctrl++) {
+		for (arg = 0; arg < 3; arg++) {
+			unsigned long a[3] = {};
+
+			a[arg] = 1;
+			EXPECT_EQ(prctl(PR_TIMER_CREATE_RESTORE_IDS, ctrl,
+					a[0], a[1], a[2]), -1);
+			EXPECT_EQ(errno, EINVAL) TH_LOG("ctrl %lu arg%d", ctrl, arg + 3);
+		}
+	}
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 1);
+
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 0);
+}
+
+/* Every test of the fixture starts in a fresh process with the mode on */
+FIXTURE(restore) {};
+
+FIXTURE_SETUP(restore)
+{
+	if (!have_restore_ids())
+		SKIP(return, "PR_TIMER_CREATE_RESTORE_IDS not supported");
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
+}
+
+FIXTURE_TEARDOWN(restore) {}
+
+TEST_F(restore, exact_ids)
+{
+	static const int ids[] = { 0, 5, 1000, 1000000, INT_MAX - 1, INT_MAX };
+	int i, order[] = { 3, 5, 0, 2, 4, 1 };
+
+	/* In any order */
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		ASSERT_EQ(create_id(ids[order[i]]), ids[order[i]]);
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		EXPECT_TRUE(timer_exists(ids[i])) TH_LOG("ID %d", ids[i]);
+	EXPECT_FALSE(timer_exists(1));
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+
+	/* A deleted ID can be restored again */
+	ASSERT_EQ(sys_timer_delete(1000), 0);
+	EXPECT_FALSE(timer_exists(1000));
+	EXPECT_EQ(create_id(1000), 1000);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+}
+
+TEST_F(restore, busy)
+{
+	struct itimerspec armed = { .it_value.tv_sec = 100 }, val;
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	const int ids[] = { 0, 42 };
+	int id;
+
+	ASSERT_EQ(create_id(42), 42);
+	ASSERT_EQ(sys_timer_settime(42, 0, &armed, NULL), 0);
+	/* Automatically allocated IDs are busy as well */
+	ASSERT_EQ(create_id(TIMER_ANY_ID), 43);
+	ASSERT_EQ(sys_timer_delete(43), 0);
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
+	ASSERT_EQ(create_id(0), 44);
+	ASSERT_EQ(sys_timer_delete(44), 0);
+	ASSERT_EQ(create_id(-5), 45);
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
+	ASSERT_EQ(create_id(0), 0);
+
+	EXPECT_EQ(create_id(42), -EBUSY);
+	EXPECT_EQ(create_id(45), -EBUSY);
+	EXPECT_EQ(create_id(0), -EBUSY);
+
+	/* On a different clock, too: the ID space is per process */
+	id = 42;
+	EXPECT_EQ(sys_timer_create(CLOCK_REALTIME, &sev, &id), -1);
+	EXPECT_EQ(errno, EBUSY);
+	EXPECT_EQ(id, 42);
+
+	/* The timer which holds the ID is untouched */
+	ASSERT_EQ(sys_timer_gettime(42, &val), 0);
+	EXPECT_GT(val.it_value.tv_sec, 0);
+	ASSERT_EQ(sys_timer_delete(45), 0);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+}
+
+TEST_F(restore, any_id)
+{
+	int i;
+
+	/* The kernel picks the IDs as outside of restore mode */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(create_id(TIMER_ANY_ID), i);
+	ASSERT_EQ(sys_timer_delete(1), 0);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 3);
+	EXPECT_FALSE(timer_exists(1));
+}
+
+TEST_F(restore, next_id_follows_restored_id)
+{
+	static const int ids[] = { 0, 1, 2, 10, 11, 1000, 1001, 1002, INT_MAX };
+
+	ASSERT_EQ(create_id(TIMER_ANY_ID), 0);
+	ASSERT_EQ(create_id(TIMER_ANY_ID), 1);
+	ASSERT_EQ(create_id(1000), 1000);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 1001);
+
+	/* Also outside of restore mode, where the ID location is not read */
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
+	EXPECT_EQ(create_id(-5), 1002);
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
+
+	/* A lower ID moves the counter back, a busy ID after it is skipped */
+	ASSERT_EQ(create_id(10), 10);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 11);
+
+	/* After INT_MAX the counter wraps to the first free ID */
+	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 2);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+}
+
+/* The wrap around of automatic IDs after INT_MAX, reached with one restore */
+TEST_F(restore, auto_ids_wrap_after_int_max)
+{
+	static const int ids[] = { 0, 1, 3, INT_MAX - 1, INT_MAX };
+
+	ASSERT_EQ(create_id(1), 1);
+	ASSERT_EQ(create_id(INT_MAX - 1), INT_MAX - 1);
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
+
+	EXPECT_EQ(create_id(0), INT_MAX);
+	EXPECT_EQ(create_id(0), 0);
+	/* 1 is busy */
+	EXPECT_EQ(create_id(0), 2);
+	ASSERT_EQ(sys_timer_delete(2), 0);
+	EXPECT_EQ(create_id(0), 3);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+}
+
+TEST_F(restore, invalid_ids)
+{
+	static const int bad[] = { -1, -2, -1000000, INT_MIN + 1 };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_EQ(create_id(bad[i]), -EINVAL) TH_LOG("ID %d", bad[i]);
+
+	/* Nothing was created and the counter did not move */
+	EXPECT_TRUE(proc_timers_are(NULL, 0));
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 0);
+}
+
+/* A page which is mapped read-only, holding @id at its start */
+static int *readonly_id(int id)
+{
+	int *p = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	*p = id;
+	if (mprotect(p, getpagesize(), PROT_READ)) {
+		munmap(p, getpagesize());
+		return NULL;
+	}
+	return p;
+}
+
+TEST_F(restore, efault)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	const int ids[] = { 7 };
+	int *unmapped, *ro;
+
+	unmapped = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(unmapped != MAP_FAILED);
+	ASSERT_EQ(munmap(unmapped, getpagesize()), 0);
+
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &sev, NULL), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &sev, unmapped), -1);
+	EXPECT_EQ(errno, EFAULT);
+
+	/* Readable, so ID 7 is requested, but the ID cannot be written back */
+	ro = readonly_id(7);
+	ASSERT_TRUE(ro != NULL);
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &sev, ro), -1);
+	EXPECT_EQ(errno, EFAULT);
+	munmap(ro, getpagesize());
+
+	/* Neither the timer nor its ID were left behind, the counter is at 0 */
+	EXPECT_TRUE(proc_timers_are(NULL, 0));
+	EXPECT_EQ(create_id(7), 7);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 8);
+}
+
+/* A pid which does not exist (anymore) */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/*
+ * Restore requests which fail after the ID was reserved: an invalid
+ * sigevent, and a CPU clock of a process which does not exist, which the
+ * clock's timer_create() callback rejects.
+ */
+TEST_F(restore, late_errors_leave_nothing)
+{
+	struct sigevent bad_notify = { .sigev_notify = 12345 };
+	struct sigevent bad_signo = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = 0 };
+	struct sigevent bad_tid = { .sigev_notify = SIGEV_THREAD_ID,
+				    .sigev_signo = SIGUSR1 };
+	struct sigevent none = { .sigev_notify = SIGEV_NONE };
+	pid_t gone = dead_pid();
+	int id;
+
+	ASSERT_GT(gone, 0);
+	bad_tid.sigev_notify_thread_id = gone;
+
+	id = 77;
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &bad_notify, &id), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &bad_signo, &id), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &bad_tid, &id), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(sys_timer_create(PROCESS_CPUCLOCK_SCHED(gone), &none, &id), -1);
+	EXPECT_EQ(errno, EINVAL);
+
+	EXPECT_TRUE(proc_timers_are(NULL, 0));
+	EXPECT_FALSE(timer_exists(77));
+	EXPECT_EQ(create_id(77), 77);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 78);
+}
+
+/*
+ * Number of SIGEV_NONE timers which can be created before timer_create()
+ * fails with EAGAIN, up to @max. They are deleted again.
+ */
+static int timer_capacity(int max)
+{
+	static int ids[1024];
+	int n, i;
+
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF))
+		return -1;
+	for (n = 0; n < max && n < ARRAY_SIZE(ids); n++) {
+		ids[n] = create_id(0);
+		if (ids[n] < 0)
+			break;
+	}
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON))
+		return -1;
+	if (n < max && ids[n] != -EAGAIN)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (sys_timer_delete(ids[i]))
+			return -1;
+	return n;
+}
+
+/*
+ * Every timer preallocates a sigqueue entry charged to RLIMIT_SIGPENDING.
+ * Failing restore requests in a loop must not leak any: with a small limit
+ * the number of timers which can be created is the same before and after.
+ * A user namespace gives this process its own sigpending count.
+ */
+TEST_F(restore, failed_requests_leak_nothing)
+{
+	static const int ids[] = { 1, 2, 3, 1000 };
+	struct sigevent bad_notify = { .sigev_notify = 12345 };
+	struct sigevent none = { .sigev_notify = SIGEV_NONE };
+	struct rlimit rl = { .rlim_cur = 32, .rlim_max = RLIM_INFINITY };
+	int before, after, i, j, id, *ro;
+	pid_t gone = dead_pid();
+
+	ASSERT_GT(gone, 0);
+	if (unshare(CLONE_NEWUSER))
+		TH_LOG("no user namespace (%s), counting in the caller's", strerror(errno));
+	ASSERT_EQ(getrlimit(RLIMIT_SIGPENDING, &rl), 0);
+	rl.rlim_cur = 32;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur)
+		rl.rlim_cur = rl.rlim_max;
+	ASSERT_EQ(setrlimit(RLIMIT_SIGPENDING, &rl), 0);
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		ASSERT_EQ(create_id(ids[i]), ids[i]);
+
+	before = timer_capacity(1000);
+	ASSERT_GT(before, 0);
+
+	ro = readonly_id(500);
+	ASSERT_TRUE(ro != NULL);
+	for (i = 0; i < 1000; i++) {
+		for (j = 0; j < ARRAY_SIZE(ids); j++)
+			ASSERT_EQ(create_id(ids[j]), -EBUSY);
+		ASSERT_EQ(create_id(-7), -EINVAL);
+		ASSERT_EQ(sys_timer_create(CLOCK_MONOTONIC, &none, NULL), -1);
+		ASSERT_EQ(errno, EFAULT);
+		ASSERT_EQ(sys_timer_create(CLOCK_MONOTONIC, &none, ro), -1);
+		ASSERT_EQ(errno, EFAULT);
+		id = 600;
+		ASSERT_EQ(sys_timer_create(CLOCK_MONOTONIC, &bad_notify, &id), -1);
+		ASSERT_EQ(errno, EINVAL);
+		ASSERT_EQ(sys_timer_create(PROCESS_CPUCLOCK_SCHED(gone), &none, &id), -1);
+		ASSERT_EQ(errno, EINVAL);
+	}
+	munmap(ro, getpagesize());
+
+	after = timer_capacity(1000);
+	EXPECT_EQ(after, before);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+	EXPECT_FALSE(timer_exists(500));
+	EXPECT_FALSE(timer_exists(600));
+}
+
+static void *thread_get_mode(void *arg)
+{
+	return (void *)(long)restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET);
+}
+
+static void *thread_restore_300(void *arg)
+{
+	return (void *)(long)create_id(300);
+}
+
+static void *thread_mode_off(void *arg)
+{
+	return (void *)(long)restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF);
+}
+
+static long in_thread(void *(*fn)(void *))
+{
+	pthread_t thread;
+	void *ret;
+
+	if (pthread_create(&thread, NULL, fn, NULL) || pthread_join(thread, &ret))
+		return -1000;
+	return (long)ret;
+}
+
+TEST_F(restore, threads_share_mode)
+{
+	EXPECT_EQ(in_thread(thread_get_mode), 1);
+	EXPECT_EQ(in_thread(thread_restore_300), 300);
+	EXPECT_TRUE(timer_exists(300));
+	EXPECT_EQ(create_id(300), -EBUSY);
+
+	EXPECT_EQ(in_thread(thread_mode_off), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 0);
+	EXPECT_EQ(in_thread(thread_restore_300), 301);
+}
+
+static int fork_child_checks(int unused)
+{
+	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) == 0);
+	/* Not in restore mode: the garbage in the ID location is not read */
+	CHILD_EXPECT(create_id(-5) == 0);
+	CHILD_EXPECT(create_id(1000) == 1);
+	return child_failures ? 1 : 0;
+}
+
+TEST_F(restore, fork_child_mode_off)
+{
+	ASSERT_EQ(create_id(1000), 1000);
+	ASSERT_EQ(run_in_child(fork_child_checks, 0), 0);
+	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 1);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 1001);
+}
+
+/* Runs in the image exec'ed by exec_child() */
+static int exec_check(void)
+{
+	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) == 0);
+	CHILD_EXPECT(create_id(-5) >= 0);
+	return child_failures ? 1 : 0;
+}
+
+static int exec_child(int unused)
+{
+	static char * const argv[] = { "posix_timer_restore_ids", EXEC_CHECK_ARG, NULL };
+
+	if (access("/proc/self/exe", X_OK))
+		return KSFT_SKIP;
+	/* The mode is off in the fork() child which runs this */
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON))
+		return 1;
+	execv("/proc/self/exe", argv);
+	ksft_print_msg("execv: %s\n", strerror(errno));
+	return 1;
+}
+
+TEST_F(restore, exec_switches_mode_off)
+{
+	int ret = run_in_child(exec_child, 0);
+
+	if (ret == KSFT_SKIP)
+		SKIP(return, "/proc/self/exe not available");
+	ASSERT_EQ(ret, 0);
+}
+
+/*
+ * Checkpoint/restore round trip: a child ("checkpointed") builds timers
+ * with sparse IDs, several clocks and notify types. The test reads its
+ * /proc/$PID/timers, another child ("restored") recreates the timers from
+ * that in restore mode, and its /proc/$PID/timers must match. Then the
+ * restored timers are armed and their signals must carry the restored
+ * IDs.
+ */
+struct cr_timer {
+	int id;
+	clockid_t clock;
+	int notify;
+	int sig;		/* offset to SIGRTMIN, -1: SIGALRM */
+	unsigned long value;
+	bool default_sigevent;	/* timer_create(..., NULL, ...) */
+};
+
+static const struct cr_timer cr_timers[] = {
+	{ 1,	 CLOCK_REALTIME,	   SIGEV_SIGNAL,    0, 0x1111 },
+	{ 5,	 CLOCK_MONOTONIC,	   SIGEV_SIGNAL,    1, 0xdead },
+	{ 6,	 CLOCK_MONOTONIC,	   SIGEV_NONE,	    0, 0 },
+	{ 17,	 CLOCK_BOOTTIME,	   SIGEV_THREAD_ID, 2, 0x1717 },
+	{ 100,	 CLOCK_PROCESS_CPUTIME_ID, SIGEV_SIGNAL,    3, 0x100 },
+	{ 101,	 CLOCK_THREAD_CPUTIME_ID,  SIGEV_SIGNAL,    4, 0x101 },
+	{ 1000,	 CLOCK_TAI,		   SIGEV_THREAD,    5, 0xbeef },
+	{ 2047,	 CLOCK_MONOTONIC,	   SIGEV_SIGNAL,   -1, 2047, true },
+	{ 1000000, CLOCK_REALTIME,	   SIGEV_SIGNAL,    6, 0xabcdef },
+};
+
+static int cr_signo(int sig)
+{
+	return sig < 0 ? SIGALRM : SIGRTMIN + sig;
+}
+
+static int create_cr_timer(const struct cr_timer *t, int *id)
+{
+	struct sigevent sev = {
+		.sigev_notify = t->notify,
+		.sigev_signo = cr_signo(t->sig),
+		.sigev_value.sival_ptr = (void *)t->value,
+	};
+
+	if (t->notify == SIGEV_THREAD_ID)
+		sev.sigev_notify_thread_id = gettid();
+	return sys_timer_create(t->clock, t->default_sigevent ? NULL : &sev, id);
+}
+
+/*
+ * Build cr_timers[] the way a program does, IDs handed out sequentially,
+ * report on @ready and stay alive until @release is closed.
+ */
+static int checkpointed(int ready, int release)
+{
+	int i, next = 0, id;
+	char c = 0;
+
+	for (i = 0; i < ARRAY_SIZE(cr_timers); i++) {
+		const struct cr_timer *t = &cr_timers[i];
+
+		/* Far away IDs would take too long to reach, restore those */
+		if (t->id > 10000) {
+			CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON) == 0);
+			id = t->id;
+			CHILD_EXPECT(!create_cr_timer(t, &id));
+			CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF) == 0);
+			continue;
+		}
+		for (; next < t->id; next++) {
+			id = create_id(0);
+			CHILD_EXPECT(id == next);
+			CHILD_EXPECT(!sys_timer_delete(id));
+		}
+		CHILD_EXPECT(!create_cr_timer(t, &id));
+		CHILD_EXPECT(id == t->id);
+		next++;
+	}
+	if (child_failures || write(ready, &c, 1) != 1)
+		return 1;
+	return read(release, &c, 1) == 0 ? 0 : 1;
+}
+
+static const char *notify_name(int notify)
+{
+	switch (notify & ~SIGEV_THREAD_ID) {
+	case SIGEV_SIGNAL:	return "signal";
+	case SIGEV_NONE:	return "none";
+	case SIGEV_THREAD:	return "thread";
+	}
+	return "?";
+}
+
+/* Restore one /proc/$PID/timers entry, as a checkpoint/restore tool does */
+static int restore_proc_timer(const struct proc_timer *p)
+{
+	struct sigevent sev = {
+		.sigev_signo = p->signo,
+		.sigev_value.sival_ptr = (void *)(uintptr_t)p->value,
+	};
+	int id = p->id;
+
+	if (!strcmp(p->notify, "none"))
+		sev.sigev_notify = SIGEV_NONE;
+	else if (!strcmp(p->notify, "thread"))
+		sev.sigev_notify = SIGEV_THREAD;
+	else
+		sev.sigev_notify = SIGEV_SIGNAL;
+	if (!strcmp(p->target, "tid")) {
+		sev.sigev_notify |= SIGEV_THREAD_ID;
+		sev.sigev_notify_thread_id = gettid();
+	}
+	if (sys_timer_create(p->clock, &sev, &id))
+		return -errno;
+	return id;
+}
+
+static void burn_cpu(void)
+{
+	volatile unsigned long i;
+
+	for (i = 0; i < 1000000; i++)
+		;
+}
+
+/* Arm the restored timers which deliver a signal and check the signals */
+static void check_restored_signals(void)
+{
+	struct itimerspec soon = { .it_value.tv_nsec = 1000000 };
+	struct timespec start, now, tmo = { .tv_nsec = 10000000 };
+	int i, nr = 0, got = 0;
+	bool seen[ARRAY_SIZE(cr_timers)] = {};
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (i = 0; i < ARRAY_SIZE(cr_timers); i++)
+		sigaddset(&set, cr_signo(cr_timers[i].sig));
+	CHILD_EXPECT(!sigprocmask(SIG_BLOCK, &set, NULL));
+
+	for (i = 0; i < ARRAY_SIZE(cr_timers); i++) {
+		if (cr_timers[i].notify == SIGEV_NONE)
+			continue;
+		CHILD_EXPECT(!sys_timer_settime(cr_timers[i].id, 0, &soon, NULL));
+		nr++;
+	}
+
+	/* The CPU time clocks need CPU time to expire */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (got < nr) {
+		siginfo_t info;
+		int sig;
+
+		burn_cpu();
+		sig = sigtimedwait(&set, &info, &tmo);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (sig < 0) {
+			if (now.tv_sec - start.tv_sec > 60)
+				break;
+			continue;
+		}
+		CHILD_EXPECT(info.si_code == SI_TIMER);
+		for (i = 0; i < ARRAY_SIZE(cr_timers); i++) {
+			const struct cr_timer *t = &cr_timers[i];
+
+			if (t->id != info.si_timerid)
+				continue;
+			CHILD_EXPECT(!seen[i]);
+			CHILD_EXPECT(sig == cr_signo(t->sig));
+			CHILD_EXPECT((unsigned long)info.si_value.sival_ptr == t->value);
+			seen[i] = true;
+			got++;
+			break;
+		}
+		if (i == ARRAY_SIZE(cr_timers)) {
+			ksft_print_msg("signal %d for unknown timer ID %d\n",
+				       sig, info.si_timerid);
+			child_failures++;
+		}
+	}
+	CHILD_EXPECT(got == nr);
+}
+
+/* Recreate the timers from @img, then wait for @go and check the signals */
+static int restored(const struct proc_timer *img, int nr, int ready, int go)
+{
+	char c = 0;
+	int i;
+
+	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON) == 0);
+	for (i = 0; i < nr; i++)
+		CHILD_EXPECT(restore_proc_timer(&img[i]) == img[i].id);
+	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF) == 0);
+	if (child_failures || write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 1;
+	check_restored_signals();
+	return child_failures ? 1 : 0;
+}
+
+static void expect_same_timers(struct __test_metadata *_metadata,
+			       const struct proc_timer *a, pid_t a_pid,
+			       const struct proc_timer *b, pid_t b_pid, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		EXPECT_EQ(a[i].id, b[i].id);
+		EXPECT_EQ(a[i].signo, b[i].signo) TH_LOG("ID %d", a[i].id);
+		EXPECT_EQ(a[i].value, b[i].value) TH_LOG("ID %d", a[i].id);
+		EXPECT_STREQ(a[i].notify, b[i].notify) TH_LOG("ID %d", a[i].id);
+		EXPECT_STREQ(a[i].target, b[i].target) TH_LOG("ID %d", a[i].id);
+		EXPECT_EQ(a[i].clock, b[i].clock) TH_LOG("ID %d", a[i].id);
+		/* Both targets are the process or its main thread */
+		EXPECT_EQ(a[i].target_nr, a_pid) TH_LOG("ID %d", a[i].id);
+		EXPECT_EQ(b[i].target_nr, b_pid) TH_LOG("ID %d", b[i].id);
+	}
+}
+
+TEST_F(restore, checkpoint_restore_round_trip)
+{
+	struct proc_timer img[MAX_TIMERS], back[MAX_TIMERS];
+	int release[2], ready[2], go[2], status, nr, i;
+	pid_t cpt, rst;
+	char c;
+
+	if (access("/proc/self/timers", R_OK))
+		SKIP(return, "no /proc/$PID/timers (CONFIG_CHECKPOINT_RESTORE)");
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
+
+	/* Checkpoint */
+	ASSERT_EQ(pipe(release), 0);
+	ASSERT_EQ(pipe(ready), 0);
+	cpt = fork();
+	ASSERT_GE(cpt, 0);
+	if (cpt == 0) {
+		close(release[1]);
+		close(ready[0]);
+		_exit(checkpointed(ready[1], release[0]));
+	}
+	close(release[0]);
+	close(ready[1]);
+	EXPECT_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+
+	nr = parse_proc_timers(cpt, img, MAX_TIMERS);
+	close(release[1]);
+	ASSERT_EQ(waitpid(cpt, &status, 0), cpt);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(nr, ARRAY_SIZE(cr_timers));
+	for (i = 0; i < nr; i++) {
+		EXPECT_EQ(img[i].id, cr_timers[i].id);
+		EXPECT_STREQ(img[i].notify, notify_name(cr_timers[i].notify));
+	}
+
+	/* Restore in a fresh process */
+	ASSERT_EQ(pipe(ready), 0);
+	ASSERT_EQ(pipe(go), 0);
+	fflush(stdout);
+	rst = fork();
+	ASSERT_GE(rst, 0);
+	if (rst == 0) {
+		close(ready[0]);
+		close(go[1]);
+		_exit(restored(img, nr, ready[1], go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &c, 1) == 1) {
+		EXPECT_EQ(parse_proc_timers(rst, back, MAX_TIMERS), nr);
+		expect_same_timers(_metadata, img, cpt, back, rst, nr);
+		EXPECT_EQ(write(go[1], &c, 1), 1);
+	}
+	close(go[1]);
+	close(ready[0]);
+	ASSERT_EQ(waitpid(rst, &status, 0), rst);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], EXEC_CHECK_ARG))
+		return exec_check();
+
+	return test_harness_run(argc, argv);
+}
