@@ -74,9 +74,32 @@ series_new_files() {
 	git -C "$1" diff --name-only --diff-filter=A base HEAD -- "${COPY_DIRS[@]}"
 }
 
-# The timers selftests TREE's series creates, by name. Each also runs as NAME_32, built with -m32.
+# Names in variable VAR (TEST_GEN_PROGS, TEST_GEN_FILES, ...) of TREE's timers selftests Makefile.
+timers_make_var() {
+	make -s -C "$1/tools/testing/selftests/timers" -f Makefile -f - print-var \
+		<<<$'print-var:\n\t@printf "%s\\n" $(notdir $('"$2"'))'
+}
+
+# The timers selftests (TEST_GEN_PROGS) TREE's series creates, by name. Each also runs as
+# NAME_32, built with -m32.
 series_tests() {
-	series_new_files "$1" | sed -n 's|^tools/testing/selftests/timers/\([^/]*\)\.c$|\1|p'
+	comm -12 <(series_new_files "$1" |
+		   sed -n 's|^tools/testing/selftests/timers/\([^/]*\)\.c$|\1|p' | sort) \
+		 <(timers_make_var "$1" TEST_GEN_PROGS | sort)
+}
+
+# What every job that boots kernels starts with: the packages, the base tree, the applied
+# series, the kernels VARIANT... and the initramfs, each a stage.
+prepare_kernels() {
+	local v
+	stage packages ensure_packages
+	stage base-tree "$ROOT/scripts/base-tree"
+	log "base: $(base_version)"
+	stage apply "$ROOT/scripts/apply"
+	for v in "$@"; do
+		stage "build-$v" "$ROOT/scripts/build" "$v"
+	done
+	stage initramfs "$ROOT/scripts/initramfs"
 }
 
 # Patches of the series in order, without the cover letter.

@@ -104,6 +104,23 @@ static int create_id(int want)
 	return id;
 }
 
+/*
+ * Create a timer with an automatically allocated ID: outside of restore
+ * mode, which is switched back on afterwards. Unlike TIMER_ANY_ID this
+ * works on kernels which have the prctl without TIMER_ANY_ID.
+ */
+static int create_auto(void)
+{
+	int id;
+
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF))
+		return -errno;
+	id = create_id(-1);
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON))
+		return -errno;
+	return id;
+}
+
 static bool timer_exists(int id)
 {
 	struct itimerspec val;
@@ -297,7 +314,7 @@ TEST_F(restore, busy)
 	ASSERT_EQ(create_id(42), 42);
 	ASSERT_EQ(sys_timer_settime(42, 0, &armed, NULL), 0);
 	/* Automatically allocated IDs are busy as well */
-	ASSERT_EQ(create_id(TIMER_ANY_ID), 43);
+	ASSERT_EQ(create_auto(), 43);
 	ASSERT_EQ(sys_timer_delete(43), 0);
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
 	ASSERT_EQ(create_id(0), 44);
@@ -325,37 +342,53 @@ TEST_F(restore, busy)
 
 TEST_F(restore, any_id)
 {
-	int i;
+	static const int ids[] = { 0, 1, 2, 3, 1000, 1001, 1002, 1003, INT_MAX };
+	int id = create_id(TIMER_ANY_ID);
+
+	if (id == -EINVAL)
+		SKIP(return, "TIMER_ANY_ID not supported");
 
 	/* The kernel picks the IDs as outside of restore mode */
-	for (i = 0; i < 3; i++)
-		ASSERT_EQ(create_id(TIMER_ANY_ID), i);
+	ASSERT_EQ(id, 0);
+	ASSERT_EQ(create_id(TIMER_ANY_ID), 1);
+	ASSERT_EQ(create_id(TIMER_ANY_ID), 2);
 	ASSERT_EQ(sys_timer_delete(1), 0);
 	EXPECT_EQ(create_id(TIMER_ANY_ID), 3);
 	EXPECT_FALSE(timer_exists(1));
+
+	/* It continues after a restored ID and skips busy IDs */
+	ASSERT_EQ(create_id(1000), 1000);
+	ASSERT_EQ(create_id(1002), 1002);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 1001);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 1003);
+
+	/* And wraps around after INT_MAX, to the first free ID */
+	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 1);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 }
 
 TEST_F(restore, next_id_follows_restored_id)
 {
 	static const int ids[] = { 0, 1, 2, 10, 11, 1000, 1001, 1002, INT_MAX };
 
-	ASSERT_EQ(create_id(TIMER_ANY_ID), 0);
-	ASSERT_EQ(create_id(TIMER_ANY_ID), 1);
+	ASSERT_EQ(create_auto(), 0);
+	ASSERT_EQ(create_auto(), 1);
 	ASSERT_EQ(create_id(1000), 1000);
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 1001);
+	EXPECT_EQ(create_auto(), 1001);
 
 	/* Also outside of restore mode, where the ID location is not read */
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
 	EXPECT_EQ(create_id(-5), 1002);
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 
-	/* A lower ID moves the counter back, a busy ID after it is skipped */
+	/* A lower ID moves the counter back */
 	ASSERT_EQ(create_id(10), 10);
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 11);
+	EXPECT_EQ(create_auto(), 11);
 
 	/* After INT_MAX the counter wraps to the first free ID */
 	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 2);
+	EXPECT_EQ(create_auto(), 2);
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 }
 
@@ -387,23 +420,18 @@ TEST_F(restore, invalid_ids)
 
 	/* Nothing was created and the counter did not move */
 	EXPECT_TRUE(proc_timers_are(NULL, 0));
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 0);
+	EXPECT_EQ(create_auto(), 0);
 }
 
-/* A page which is mapped read-only, holding @id at its start */
-static int *readonly_id(int id)
+/* Map a page read-only at *@p, holding @id at its start */
+static bool readonly_id(int id, int **p)
 {
-	int *p = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	*p = id;
-	if (mprotect(p, getpagesize(), PROT_READ)) {
-		munmap(p, getpagesize());
-		return NULL;
-	}
-	return p;
+	*p = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*p == MAP_FAILED)
+		return false;
+	**p = id;
+	return !mprotect(*p, getpagesize(), PROT_READ);
 }
 
 TEST_F(restore, efault)
@@ -423,8 +451,7 @@ TEST_F(restore, efault)
 	EXPECT_EQ(errno, EFAULT);
 
 	/* Readable, so ID 7 is requested, but the ID cannot be written back */
-	ro = readonly_id(7);
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(readonly_id(7, &ro));
 	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &sev, ro), -1);
 	EXPECT_EQ(errno, EFAULT);
 	munmap(ro, getpagesize());
@@ -433,7 +460,7 @@ TEST_F(restore, efault)
 	EXPECT_TRUE(proc_timers_are(NULL, 0));
 	EXPECT_EQ(create_id(7), 7);
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 8);
+	EXPECT_EQ(create_auto(), 8);
 }
 
 /* A pid which does not exist (anymore) */
@@ -479,7 +506,7 @@ TEST_F(restore, late_errors_leave_nothing)
 	EXPECT_TRUE(proc_timers_are(NULL, 0));
 	EXPECT_FALSE(timer_exists(77));
 	EXPECT_EQ(create_id(77), 77);
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 78);
+	EXPECT_EQ(create_auto(), 78);
 }
 
 /*
@@ -538,8 +565,7 @@ TEST_F(restore, failed_requests_leak_nothing)
 	before = timer_capacity(1000);
 	ASSERT_GT(before, 0);
 
-	ro = readonly_id(500);
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(readonly_id(500, &ro));
 	for (i = 0; i < 1000; i++) {
 		for (j = 0; j < ARRAY_SIZE(ids); j++)
 			ASSERT_EQ(create_id(ids[j]), -EBUSY);
@@ -614,7 +640,7 @@ TEST_F(restore, fork_child_mode_off)
 	ASSERT_EQ(create_id(1000), 1000);
 	ASSERT_EQ(run_in_child(fork_child_checks, 0), 0);
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 1);
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 1001);
+	EXPECT_EQ(create_auto(), 1001);
 }
 
 /* Runs in the image exec'ed by exec_child() */
@@ -763,12 +789,16 @@ static int restore_proc_timer(const struct proc_timer *p)
 	return id;
 }
 
+/* Use a millisecond of CPU time, for the CPU time clocks */
 static void burn_cpu(void)
 {
-	volatile unsigned long i;
+	struct timespec start, now;
 
-	for (i = 0; i < 1000000; i++)
-		;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+	do {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000000000L +
+		 now.tv_nsec - start.tv_nsec < 1000000);
 }
 
 /* Arm the restored timers which deliver a signal and check the signals */
