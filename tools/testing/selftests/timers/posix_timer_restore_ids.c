@@ -6,7 +6,8 @@
  *  - the prctl: OFF, ON, GET and -EINVAL for anything else,
  *  - the mode is per process: shared by threads, off in a fork() child,
  *    switched off by exec(),
- *  - exact IDs 0..INT_MAX, -EBUSY, TIMER_ANY_ID, -EINVAL, -EFAULT,
+ *  - exact IDs 0..INT_MAX, -EBUSY (also for a half created timer),
+ *    TIMER_ANY_ID, -EINVAL, -EFAULT,
  *  - the next automatic ID follows the last restored one,
  *  - failed requests leave no timer, ID or sigqueue behind,
  *  - a checkpoint/restore round trip through /proc/$PID/timers.
@@ -20,6 +21,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -36,6 +39,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/userfaultfd.h>
 
 #include "../kselftest_harness.h"
 
@@ -338,6 +343,76 @@ TEST_F(restore, busy)
 	EXPECT_GT(val.it_value.tv_sec, 0);
 	ASSERT_EQ(sys_timer_delete(45), 0);
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+}
+
+struct half_created {
+	int *id;
+	int ret;
+};
+
+static void *create_half(void *arg)
+{
+	struct half_created *hc = arg;
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+
+	hc->ret = sys_timer_create(CLOCK_MONOTONIC, &sev, hc->id) ? -errno : 0;
+	return NULL;
+}
+
+/*
+ * A timer which is being created holds its ID. A thread creates a timer
+ * outside of restore mode and has the ID written to a missing page which
+ * is registered with userfaultfd: it stops there with the ID allocated and
+ * the timer not yet valid, until the fault is resolved.
+ */
+TEST_F(restore, half_created_timer_is_busy)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_copy copy = {};
+	const int ids[] = { 0, 1 };
+	long psz = getpagesize();
+	struct half_created hc;
+	struct uffd_msg msg;
+	pthread_t thread;
+	char *src, *page;
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd for kernel faults: %s", strerror(errno));
+	ASSERT_EQ(ioctl(uffd, UFFDIO_API, &api), 0);
+	src = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(src != MAP_FAILED);
+	memset(src, 0xff, psz);
+	page = src + psz;
+	reg.range.start = (unsigned long)page;
+	reg.range.len = psz;
+	ASSERT_EQ(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
+	hc.id = (int *)page;
+	ASSERT_EQ(pthread_create(&thread, NULL, create_half, &hc), 0);
+	ASSERT_EQ(read(uffd, &msg, sizeof(msg)), sizeof(msg));
+	ASSERT_EQ(msg.event, UFFD_EVENT_PAGEFAULT);
+
+	/* ID 0 is allocated, the timer is not valid yet */
+	EXPECT_FALSE(timer_exists(0));
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
+	EXPECT_EQ(create_id(0), -EBUSY);
+	EXPECT_EQ(create_id(1), 1);
+
+	copy.dst = reg.range.start;
+	copy.src = (unsigned long)src;
+	copy.len = psz;
+	ASSERT_EQ(ioctl(uffd, UFFDIO_COPY, &copy), 0);
+	ASSERT_EQ(pthread_join(thread, NULL), 0);
+	EXPECT_EQ(hc.ret, 0);
+	EXPECT_EQ(*hc.id, 0);
+	EXPECT_TRUE(timer_exists(0));
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+	close(uffd);
 }
 
 TEST_F(restore, any_id)
