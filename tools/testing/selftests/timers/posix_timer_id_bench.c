@@ -27,30 +27,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <errno.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#ifndef PR_TIMER_CREATE_RESTORE_IDS
-#define PR_TIMER_CREATE_RESTORE_IDS		77
-#define PR_TIMER_CREATE_RESTORE_IDS_OFF		0
-#define PR_TIMER_CREATE_RESTORE_IDS_ON		1
-#define PR_TIMER_CREATE_RESTORE_IDS_GET		2
-#endif
+#include "posix_timer_util.h"
 
 #define MAX_RUNS	100
-#define ARRAY_SIZE(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static const int restore_ids[] = { 1000000, 2000000 };
 
@@ -61,16 +45,12 @@ struct run_result {
 	bool unsupported;
 };
 
-static int sys_timer_create(int *id)
+/* Create a SIGEV_NONE timer, with @id as the ID location */
+static int create_none(int *id)
 {
 	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
 
-	return syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, id);
-}
-
-static int sys_timer_delete(int id)
-{
-	return syscall(SYS_timer_delete, id);
+	return sys_timer_create(CLOCK_MONOTONIC, &sev, id);
 }
 
 static uint64_t now_ns(void)
@@ -93,7 +73,7 @@ static void restore_prctl(struct run_result *res)
 	t0 = now_ns();
 	for (i = 0; i < 2; i++) {
 		id[i] = restore_ids[i];
-		if (sys_timer_create(&id[i]))
+		if (create_none(&id[i]))
 			return;
 	}
 	res->ns = now_ns() - t0;
@@ -109,7 +89,7 @@ static bool create_by_loop(int want)
 	int id, expect = -1;
 
 	for (;;) {
-		if (sys_timer_create(&id))
+		if (create_none(&id))
 			return false;
 		if (expect >= 0 && id != expect)
 			return false;
@@ -139,7 +119,7 @@ static void plain_create(struct run_result *res)
 	int id[2];
 
 	t0 = now_ns();
-	if (sys_timer_create(&id[0]) || sys_timer_create(&id[1]))
+	if (create_none(&id[0]) || create_none(&id[1]))
 		return;
 	res->ns = now_ns() - t0;
 	res->ok = id[0] == 0 && id[1] == 1;
@@ -244,10 +224,10 @@ int main(int argc, char **argv)
 	}
 
 	for (j = optind; j < argc; j++) {
-		for (i = 0; i < ARRAY_SIZE(rows); i++)
+		for (i = 0; i < (int)ARRAY_SIZE(rows); i++)
 			if (!strcmp(argv[j], rows[i].name))
 				break;
-		if (i == ARRAY_SIZE(rows)) {
+		if (i == (int)ARRAY_SIZE(rows)) {
 			fprintf(stderr, "no row %s\n", argv[j]);
 			return 2;
 		}
@@ -260,7 +240,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+	for (i = 0; i < (int)ARRAY_SIZE(rows); i++) {
 		const struct row *row = &rows[i];
 		bool selected = optind == argc;
 

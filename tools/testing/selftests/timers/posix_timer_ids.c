@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-
-#ifndef sigev_notify_thread_id
-#define sigev_notify_thread_id _sigev_un._tid
-#endif
+#include "posix_timer_util.h"
 
 #define PROC_TIMERS	"/proc/self/timers"
 #define EXEC_CHECK_ARG	"--exec-check"
@@ -46,32 +44,6 @@
 #ifndef NR_MANY_TIMERS
 #define NR_MANY_TIMERS		100000
 #endif
-
-static int sys_timer_create(clockid_t clock, struct sigevent *sev, int *id)
-{
-	return syscall(SYS_timer_create, clock, sev, id);
-}
-
-static int sys_timer_settime(int id, int flags, const struct itimerspec *val,
-			     struct itimerspec *old)
-{
-	return syscall(SYS_timer_settime, id, flags, val, old);
-}
-
-static int sys_timer_gettime(int id, struct itimerspec *val)
-{
-	return syscall(SYS_timer_gettime, id, val);
-}
-
-static int sys_timer_getoverrun(int id)
-{
-	return syscall(SYS_timer_getoverrun, id);
-}
-
-static int sys_timer_delete(int id)
-{
-	return syscall(SYS_timer_delete, id);
-}
 
 /* Create a SIGEV_NONE timer on @clock. Returns its ID or -errno. */
 static int create_timer(clockid_t clock)
@@ -95,81 +67,6 @@ static int timer_gettime_err(int id)
 static bool timer_exists(int id)
 {
 	return timer_gettime_err(id) == 0;
-}
-
-/* Entry of /proc/$PID/timers, see show_timer() in fs/proc/base.c */
-struct proc_timer {
-	int id;
-	int signo;
-	unsigned long value;	/* sigev_value.sival_ptr, printed with %px */
-	char notify[8];		/* "signal", "none" or "thread" */
-	char target[4];		/* "pid" or "tid" */
-	int target_nr;
-	int clock;
-};
-
-/*
- * Parse PROC_TIMERS into @t. Returns the number of entries, or -1 if the
- * file cannot be read, is malformed or has more than @max entries.
- */
-static int parse_proc_timers(struct proc_timer *t, int max)
-{
-	FILE *f = fopen(PROC_TIMERS, "r");
-	int n, ret;
-
-	if (!f)
-		return -1;
-
-	for (n = 0; ; n++) {
-		struct proc_timer cur = {};
-
-		ret = fscanf(f, "ID: %d signal: %d/%lx notify: %7[a-z]/%3[a-z].%d ClockID: %d ",
-			     &cur.id, &cur.signo, &cur.value, cur.notify,
-			     cur.target, &cur.target_nr, &cur.clock);
-		if (ret == EOF)
-			break;
-		if (ret != 7 || n >= max) {
-			n = -1;
-			break;
-		}
-		t[n] = cur;
-	}
-	fclose(f);
-	return n;
-}
-
-/*
- * Checks in forked or exec'ed helper processes, which report through their
- * exit status instead of the harness.
- */
-static int child_failures;
-
-static void child_expect(bool ok, int line, const char *what)
-{
-	if (ok)
-		return;
-	ksft_print_msg("line %d: check failed: %s\n", line, what);
-	child_failures++;
-}
-
-#define CHILD_EXPECT(cond) child_expect(cond, __LINE__, #cond)
-
-/* Run @fn in a child process. Returns its exit status or -1. */
-static int run_in_child(int (*fn)(int), int arg)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0)
-		_exit(fn(arg));
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 /*
@@ -371,7 +268,7 @@ static int exec_check(int nr_before)
 		CHILD_EXPECT(timer_gettime_err(i) == EINVAL);
 
 	if (!access(PROC_TIMERS, R_OK))
-		CHILD_EXPECT(parse_proc_timers(t, ARRAY_SIZE(t)) == 0);
+		CHILD_EXPECT(parse_proc_timers(getpid(), t, ARRAY_SIZE(t)) == 0);
 
 	/*
 	 * exit_itimers() deletes the timers, but the ID counter lives in
@@ -534,7 +431,7 @@ static int create_listed_timer(struct proc_timer *exp, clockid_t clock,
 		snprintf(exp->notify, sizeof(exp->notify), "signal");
 		snprintf(exp->target, sizeof(exp->target), "pid");
 	}
-	exp->value = (unsigned long)value.sival_ptr;
+	exp->value = (uintptr_t)value.sival_ptr;
 	return id;
 }
 
@@ -550,7 +447,7 @@ static bool proc_timer_equal(const struct proc_timer *a,
 static const char *format_proc_timer(const struct proc_timer *t, char *buf,
 				     size_t len)
 {
-	snprintf(buf, len, "ID: %d signal: %d/%lx notify: %s/%s.%d ClockID: %d",
+	snprintf(buf, len, "ID: %d signal: %d/%llx notify: %s/%s.%d ClockID: %d",
 		 t->id, t->signo, t->value, t->notify, t->target, t->target_nr,
 		 t->clock);
 	return buf;
@@ -623,7 +520,7 @@ TEST(proc_timers_lists_live_timers)
 	ASSERT_EQ(create_listed_timer(&exp[4], CLOCK_BOOTTIME, NULL, pid), 5);
 	ASSERT_EQ(sys_timer_delete(gone.id), 0);
 
-	n = parse_proc_timers(got, ARRAY_SIZE(got));
+	n = parse_proc_timers(getpid(), got, ARRAY_SIZE(got));
 	ASSERT_EQ(n, ARRAY_SIZE(exp));
 
 	/* Compare as sets, the order of the entries is not part of the ABI */
