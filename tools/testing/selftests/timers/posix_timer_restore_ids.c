@@ -12,7 +12,7 @@
  *  - failed requests leave no timer, ID or sigqueue behind,
  *  - a checkpoint/restore round trip through /proc/$PID/timers.
  *
- * On kernels without the prctl every test is skipped. The timer syscalls
+ * On kernels without the prctl the test is skipped. The timer syscalls
  * are invoked directly: the kernel timer ID is an int, the C library's
  * timer_t is an opaque handle.
  */
@@ -119,9 +119,6 @@ TEST(prctl_abi)
 	unsigned long ctrl;
 	int i, arg;
 
-	if (!have_restore_ids())
-		SKIP(return, "PR_TIMER_CREATE_RESTORE_IDS not supported");
-
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 0);
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 1);
@@ -158,8 +155,6 @@ FIXTURE(restore) {};
 
 FIXTURE_SETUP(restore)
 {
-	if (!have_restore_ids())
-		SKIP(return, "PR_TIMER_CREATE_RESTORE_IDS not supported");
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 }
 
@@ -910,5 +905,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], EXEC_CHECK_ARG))
 		return exec_check();
 
+	if (!have_restore_ids())
+		ksft_exit_skip("PR_TIMER_CREATE_RESTORE_IDS not supported\n");
 	return test_harness_run(argc, argv);
 }
