@@ -86,9 +86,10 @@ static inline int cmp_proc_timer(const void *a, const void *b)
 }
 
 /*
- * Parse /proc/@pid/timers into @t, sorted by ID: the order of the file is
- * not ABI. Returns the number of entries, or -1 if the file cannot be
- * read, is malformed or has more than @max entries.
+ * Parse /proc/@pid/timers into @t, sorted by ID whatever the order of the
+ * file: older kernels list the newest timer first. Returns the number of
+ * entries, or -1 if the file cannot be read, is malformed or has more than
+ * @max entries.
  */
 static inline int parse_proc_timers(pid_t pid, struct proc_timer *t, int max)
 {
