@@ -13,6 +13,11 @@ LOGS=${LOGS:-$BUILD/logs}
 PATCHES_DIR=${PATCHES_DIR:-$ROOT/patches}
 SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 SRC_PACKAGE=linux-source-6.12
+# The peer for the benchmarks: upstream's design (scripts/peer-tree).
+PEER_SRC=$BUILD/peer
+PEER_PACKAGE=linux-source-7.3
+PEER_SUITE=trixie-backports
+PEER_MIRROR=http://deb.debian.org/debian
 JOBS=${JOBS:-$(nproc)}
 # Fixed identity and dates make the base commit reproducible across machines.
 GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
@@ -37,10 +42,11 @@ stage() {
 	return $rc
 }
 
-# Install the Debian packages the harness needs; a no-op when all are there.
+# Install the Debian packages the harness needs, or those named; a no-op when all are there.
 ensure_packages() {
 	local missing=() p
-	for p in "${PACKAGES[@]}"; do
+	[ $# -gt 0 ] || set -- "${PACKAGES[@]}"
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing+=("$p")
 	done
@@ -95,12 +101,18 @@ prepare_kernels() {
 	stage packages ensure_packages
 	stage base-tree "$ROOT/scripts/base-tree"
 	log "base: $(base_version)"
+	[[ " $* " != *" bench-peer "* ]] || stage peer-tree "$ROOT/scripts/peer-tree"
 	stage apply "$ROOT/scripts/apply"
 	for v in "$@"; do
 		stage "build-$v" "$ROOT/scripts/build" "$v"
 	done
 	stage initramfs "$ROOT/scripts/initramfs"
 }
+
+# The existing timers selftests that create POSIX timers or go through the clocks of
+# kernel/time/posix-*.c: what scripts/run runs on base and debug by default, besides the
+# series' own tests.
+POSIX_TIMER_TESTS=(posix_timers nanosleep set-timer-lat)
 
 # Patches of the series in order, without the cover letter.
 series_patches() {

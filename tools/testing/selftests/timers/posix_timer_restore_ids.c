@@ -321,7 +321,7 @@ TEST_F(restore, any_id)
 
 TEST_F(restore, next_id_follows_restored_id)
 {
-	static const int ids[] = { 0, 1, 2, 10, 11, 1000, 1001, 1002, INT_MAX };
+	static const int ids[] = { 0, 1, 2, 10, 11, 12, 1000, 1001, 1002, INT_MAX };
 
 	ASSERT_EQ(create_auto(), 0);
 	ASSERT_EQ(create_auto(), 1);
@@ -336,6 +336,11 @@ TEST_F(restore, next_id_follows_restored_id)
 	/* A lower ID moves the counter back */
 	ASSERT_EQ(create_id(10), 10);
 	EXPECT_EQ(create_auto(), 11);
+
+	/* The ID the counter points to can be restored, and is no timer */
+	EXPECT_FALSE(timer_exists(12));
+	EXPECT_EQ(create_id(12), 12);
+	EXPECT_FALSE(timer_exists(13));
 
 	/* After INT_MAX the counter wraps to the first free ID */
 	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
