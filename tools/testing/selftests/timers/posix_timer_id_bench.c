@@ -34,9 +34,7 @@
  *   mem_dense		memory of the ID index for 2048 timers with the IDs
  *			0..2047: the growth of the radix_tree_node slab cache
  *			(xarray nodes) in bytes, in all (mem_dense) and per
- *			timer (mem_dense_per_timer); and the object size of a
- *			timer, struct k_itimer (timer_object). Needs
- *			/proc/slabinfo.
+ *			timer (mem_dense_per_timer). Needs /proc/slabinfo.
  *   mem_sparse		the same for 2048 timers with IDs 512 apart, placed
  *			in restore mode or, without it, by the create/delete
  *			loop
@@ -64,7 +62,7 @@
 #include "posix_timer_util.h"
 
 #define MAX_RUNS	100
-#define MAX_VALUES	3
+#define MAX_VALUES	2
 #define MAX_WORKERS	64
 
 static const int restore_ids[] = { 1000000, 2000000 };
@@ -378,7 +376,7 @@ static void plain_create(const struct row *row, struct run_result *res)
  * after emptying the per CPU slabs into the node lists (shrink) so that
  * the count of active objects is exact. -1 if the kernel does not tell.
  */
-static int64_t slab_bytes(const char *name, long *objsize)
+static int64_t slab_bytes(const char *name)
 {
 	char line[512], path[128];
 	long active, total, size;
@@ -400,13 +398,32 @@ static int64_t slab_bytes(const char *name, long *objsize)
 		if (sscanf(line, "%63s %ld %ld %ld", cache, &active, &total, &size) == 4 &&
 		    !strcmp(cache, name)) {
 			bytes = (int64_t)active * size;
-			if (objsize)
-				*objsize = size;
 			break;
 		}
 	}
 	fclose(f);
 	return bytes;
+}
+
+/*
+ * slab_bytes() once nothing is freed anymore: xarray nodes are freed by
+ * RCU, also those of the processes of earlier runs and rows. -1 if the
+ * count does not settle within 10 seconds.
+ */
+static int64_t slab_bytes_settled(const char *name)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int64_t last = slab_bytes(name), now;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		nanosleep(&pause, NULL);
+		now = slab_bytes(name);
+		if (now == last)
+			return now;
+		last = now;
+	}
+	return -1;
 }
 
 #define MEM_TIMERS	2048
@@ -416,14 +433,13 @@ static void mem_index(const struct row *row, struct run_result *res)
 {
 	int i, id, spacing = row->arg;
 	int64_t before, after;
-	long timer_size = 0;
 	bool restore;
 
-	before = slab_bytes("radix_tree_node", NULL);
-	if (before < 0 || slab_bytes("posix_timers_cache", &timer_size) < 0) {
+	if (slab_bytes("radix_tree_node") < 0) {
 		res->unsupported = true;
 		return;
 	}
+	before = slab_bytes_settled("radix_tree_node");
 	restore = spacing > 1 && restore_mode();
 	for (i = 0; i < MEM_TIMERS; i++) {
 		id = i * spacing;
@@ -434,10 +450,13 @@ static void mem_index(const struct row *row, struct run_result *res)
 			return;
 		}
 	}
-	after = slab_bytes("radix_tree_node", NULL);
+	after = slab_bytes_settled("radix_tree_node");
+	if (before < 0 || after < 0) {
+		snprintf(res->why, sizeof(res->why), "radix_tree_node count does not settle");
+		return;
+	}
 	res->val[0] = after - before;
 	res->val[1] = (after - before) / MEM_TIMERS;
-	res->val[2] = timer_size;
 	res->ok = true;
 }
 
@@ -454,8 +473,7 @@ static const struct row rows[] = {
 	{ "restore_prctl", restore_prctl, 0, false, "ns", { "restore_prctl" } },
 	{ "restore_loop", restore_loop, 0, true, "ns", { "restore_loop" } },
 	{ "plain_create", plain_create, 0, false, "ns", { "plain_create" } },
-	{ "mem_dense", mem_index, 1, true, "B",
-	  { "mem_dense", "mem_dense_per_timer", "timer_object" } },
+	{ "mem_dense", mem_index, 1, true, "B", { "mem_dense", "mem_dense_per_timer" } },
 	{ "mem_sparse", mem_index, 512, true, "B", { "mem_sparse", "mem_sparse_per_timer" } },
 };
 
