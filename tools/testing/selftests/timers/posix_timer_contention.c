@@ -44,6 +44,12 @@
 #define RUN_MS		3000
 #define MAX_IDS		(4 * 1024 * 1024)	/* IDs checked for reuse */
 #define MAX_PROC	(NR_THREADS * MAX_LIVE)	/* /proc/self/timers entries */
+/*
+ * A read of /proc/self/timers takes several read() calls. Timers created
+ * meanwhile at IDs past the position of the read are listed too, so one
+ * snapshot can hold more entries than are live at any time.
+ */
+#define MAX_SNAPSHOT	65536
 
 static const clockid_t clocks[] = {
 	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME,
@@ -210,14 +216,14 @@ static void *worker_fn(void *arg)
 static void *proc_reader_fn(void *arg)
 {
 	struct scenario *sc = arg;
-	static struct proc_timer t[MAX_PROC];
+	static struct proc_timer t[MAX_SNAPSHOT];
 	int n, i;
 
 	while (!__atomic_load_n(&sc->stop, __ATOMIC_RELAXED)) {
-		n = parse_proc_timers(getpid(), t, MAX_PROC);
+		n = parse_proc_timers(getpid(), t, MAX_SNAPSHOT);
 		if (n < 0) {
 			failure(sc, "/proc/self/timers: malformed or more than %d entries",
-				MAX_PROC);
+				MAX_SNAPSHOT);
 			break;
 		}
 		for (i = 1; sc->proc_by_id && i < n; i++) {
