@@ -40,7 +40,7 @@
 #define MAX 16
 
 struct tmr {
-	int id, clock, notify, signo, armed;	/* armed: 0 no, 1 one hour, 2 periodic */
+	int id, clock, notify, signo, value, armed;	/* armed: 0 no, 1 one hour, 2 periodic */
 	long fired;
 };
 
@@ -82,7 +82,8 @@ static int create(int clock, int notify, int signo, int want, int prctl_ok)
 	} else if (syscall(SYS_timer_create, clock, &sev, &id)) {
 		return -1;
 	}
-	t[n] = (struct tmr){ .id = id, .clock = clock, .notify = notify, .signo = signo };
+	t[n] = (struct tmr){ .id = id, .clock = clock, .notify = notify, .signo = signo,
+			     .value = sev.sigev_value.sival_int };
 	return n++;
 }
 
@@ -211,7 +212,7 @@ int main(int argc, char **argv)
 				     si.si_value.sival_int);
 				continue;
 			}
-			if (si.si_value.sival_int != 1000 + i || si.si_signo != t[i].signo)
+			if (si.si_value.sival_int != t[i].value || si.si_signo != t[i].signo)
 				fail("timer %d: signal with value %ld", t[i].id, si.si_value.sival_int);
 			t[i].fired++;
 		} while (clock_gettime(CLOCK_MONOTONIC, &now) == 0 && now.tv_sec < end.tv_sec);
