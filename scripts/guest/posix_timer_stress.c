@@ -10,7 +10,9 @@
  * off all along). The threads create timers on every clock with every notify type, with valid,
  * taken, random, invalid and TIMER_ANY_ID IDs and with bad pointers; they arm, query and
  * delete them, query and delete IDs they do not own, drain the timer signals, fork children
- * which check that they start without timers, and exit with timers armed. A worker ends by
+ * which check that they start without timers, put timers on the CPU clock of children which
+ * exit at once, aim SIGEV_THREAD_ID at threads which exit at once, and exit with timers
+ * armed. A worker ends by
  * deleting its timers, by exiting with its timers armed, or by exec()ing itself while its
  * threads still run.
  *
@@ -20,6 +22,7 @@
  *    with it pinned off, a thread's IDs grow (the sequential allocation of old kernels);
  *  - a thread's own timers are reachable until it deletes them, then they are gone;
  *  - IDs which are never allocated, and negative ones, are EINVAL for every call;
+ *  - a timer on the CPU clock of a reaped child is disarmed and cannot be armed (ESRCH);
  *  - a forked child and an exec()ed image start without timers and with restore mode off;
  *  - when the threads are done, /proc/self/timers lists exactly the live timers.
  * At the end, with every worker gone: the posix_timers_cache and sigqueue slabs are back to
@@ -73,10 +76,10 @@
 #define MAX_ORPHANS	(64 * MAX_OWN)
 
 enum { C_CREATE, C_CREATE_ERR, C_SETTIME, C_GETTIME, C_GETOVERRUN, C_DELETE, C_FOREIGN,
-       C_PRCTL, C_BADPTR, C_SIGNAL, C_FORK, C_EXEC, C_THREAD_EXIT, C_WORKER, C_NR };
+       C_PRCTL, C_BADPTR, C_SIGNAL, C_FORK, C_CHILD_CLOCK, C_DYING_TARGET, C_EXEC, C_THREAD_EXIT, C_WORKER, C_NR };
 static const char *const cname[C_NR] = {
 	"create", "create_failed", "settime", "gettime", "getoverrun", "delete", "foreign_id",
-	"prctl", "bad_pointer", "signal", "fork", "exec", "thread_exit_armed", "workers",
+	"prctl", "bad_pointer", "signal", "fork", "child_clock", "dying_target", "exec", "thread_exit_armed", "workers",
 };
 
 /* Shared by the driver and the workers (MAP_SHARED): counters and the violation count. */
@@ -191,6 +194,8 @@ static uint32_t id_del(int id)
 	long s = id_slot(id);
 	uint32_t g;
 
+	if (s < 0)		/* reported by id_add() */
+		return 0;
 	pthread_mutex_lock(&id_lock);
 	live_small[s] = 0;
 	g = gen_small[s];
@@ -202,6 +207,8 @@ static uint32_t id_gen(int id)
 {
 	uint32_t g;
 
+	if (id_slot(id) < 0)
+		return 0;
 	pthread_mutex_lock(&id_lock);
 	g = gen_small[id_slot(id)];
 	pthread_mutex_unlock(&id_lock);
@@ -227,7 +234,7 @@ static const clockid_t good_clocks[] = {
 	CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID,
 };
 
-/* A CPU clock of a process that does not exist, and one of the thread of another process. */
+/* CPUCLOCK_SCHED of process or thread @pid, as MAKE_{PROCESS,THREAD}_CPUCLOCK() make it */
 #define CPUCLOCK(pid, thread) ((clockid_t)((~(unsigned int)(pid) << 3) | ((thread) ? 4 : 0) | 2))
 #define NO_PID 0x0ffffff0	/* above PID_MAX_LIMIT, fits the 29 bits of a CPU clock */
 
@@ -514,51 +521,70 @@ static void op_own(struct thread *t)
 	}
 }
 
+enum call { CALL_GETTIME, CALL_GETOVERRUN, CALL_SETTIME, CALL_DELETE };
+
+/* One call on @id; timer_settime() disarms whatever timer is there. -errno or the result. */
+static long call_on(enum call call, int id)
+{
+	struct itimerspec its = {};
+
+	switch (call) {
+	case CALL_GETTIME:
+		return sys(syscall(SYS_timer_gettime, id, &its));
+	case CALL_GETOVERRUN:
+		return sys(syscall(SYS_timer_getoverrun, id));
+	case CALL_SETTIME:
+		return sys(syscall(SYS_timer_settime, id, 0, &its, NULL));
+	default:
+		return sys(syscall(SYS_timer_delete, id));
+	}
+}
+
 /* IDs which this thread does not own: only queries, except on IDs never allocated. */
 static void op_foreign(struct thread *t)
 {
-	struct itimerspec its = {};
+	enum call call;
 	int id;
 	long ret;
 
 	count(C_FOREIGN);
 	if (pick(&t->seed, 2)) {
 		id = pick(&t->seed, 4) ? pick(&t->seed, 256) : pick(&t->seed, SMALL_IDS);
-		switch (pick(&t->seed, 3)) {
-		case 0:
-			ret = sys(syscall(SYS_timer_gettime, id, &its));
+		call = pick(&t->seed, 3);	/* no CALL_DELETE */
+		ret = call_on(call, id);
+		switch (call) {
+		case CALL_SETTIME:
+			/*
+			 * ESRCH: the CPU clock of a CLOCK_THREAD_CPUTIME_ID timer whose
+			 * thread has exited since is gone (posix_cpu_timer_set()).
+			 */
+			EXPECT_ERR("timer_settime() on a random ID", ret, EINVAL, ESRCH);
 			break;
-		case 1:
-			ret = sys(syscall(SYS_timer_getoverrun, id));
+		case CALL_GETOVERRUN:
+			/*
+			 * -1, which the C library turns into EPERM, from a periodic
+			 * CLOCK_THREAD_CPUTIME_ID timer whose signal was dequeued after
+			 * its thread exited: posix_cpu_timer_rearm() returns early
+			 * without a task and posixtimer_rearm() copies the it_overrun
+			 * of -1 into it_overrun_last. Not the series: 6.12 has the same
+			 * code, and a 6.18 kernel does it too.
+			 */
+			EXPECT_ERR("timer_getoverrun() on a random ID", ret, EINVAL, EPERM);
 			break;
-		default:	/* whatever it is, disarmed */
-			ret = sys(syscall(SYS_timer_settime, id, 0, &its, NULL));
+		default:
+			EXPECT_ERR("timer_gettime() on a random ID", ret, EINVAL);
 			break;
 		}
-		EXPECT_ERR("a call on a random ID", ret, EINVAL);
 		return;
 	}
 	id = pick(&t->seed, 2) ? DEAD_LO + pick(&t->seed, DEAD_HI - DEAD_LO) :
 				 -1 - pick(&t->seed, 1 << 20);
-	switch (pick(&t->seed, 4)) {
-	case 0:
-		ret = sys(syscall(SYS_timer_gettime, id, &its));
-		break;
-	case 1:
-		ret = sys(syscall(SYS_timer_getoverrun, id));
-		break;
-	case 2:
-		ret = sys(syscall(SYS_timer_settime, id, 0, &its, NULL));
-		break;
-	default:
-		ret = sys(syscall(SYS_timer_delete, id));
-		break;
-	}
+	ret = call_on(pick(&t->seed, 4), id);
 	if (ret != -EINVAL)
 		violation("a call on ID %d, never allocated: %ld", id, ret);
 }
 
-static void drain_signals(struct thread *t)
+static void drain_signals(void)
 {
 	struct timespec zero = {};
 	sigset_t set;
@@ -575,7 +601,6 @@ static void drain_signals(struct thread *t)
 		if (si.si_code == SI_TIMER && si.si_timerid < 0)
 			violation("signal of timer %d", si.si_timerid);
 	}
-	(void)t;
 }
 
 /* Read /proc/self/timers into ids[] (up to max), with raw syscalls only: safe after fork(). */
@@ -639,6 +664,122 @@ static void op_fork(struct thread *t)
 			  status);
 }
 
+/*
+ * A timer on the CPU clock of a child which exits at once: created while the child lives or
+ * is a zombie, it works until the child is reaped, then timer_settime() fails with ESRCH,
+ * timer_gettime() reads it disarmed and timer_delete() frees it. Created after the reap, it
+ * fails with EINVAL (unless the PID went to another process meanwhile).
+ */
+static void op_child_clock(struct thread *t)
+{
+	struct itimerspec its = { .it_value.tv_sec = 3600 };
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int status, id = TIMER_ANY_ID, early = pick(&t->seed, 4) != 0;
+	pid_t pid;
+	long ret;
+
+	count(C_CHILD_CLOCK);
+	pid = fork();
+	if (pid < 0) {
+		violation("fork: %d", errno);
+		return;
+	}
+	if (pid == 0)
+		_exit(0);
+	if (!early && waitpid(pid, &status, 0) != pid)
+		violation("waitpid: %d", errno);
+	ret = sys(sys_timer_create(CPUCLOCK(pid, 0), &sev, &id));
+	count(C_CREATE);
+	if (ret == 0) {
+		id_add(id);
+		if (early) {
+			ret = sys(syscall(SYS_timer_settime, id, 0, &its, NULL));
+			count(C_SETTIME);
+			EXPECT_ERR("timer_settime(clock of an exiting child)", ret, ESRCH);
+		}
+	} else {
+		count(C_CREATE_ERR);
+		if (early)
+			violation("timer_create(clock of a child not reaped yet): %ld", ret);
+		else if (ret != -EINVAL)
+			violation("timer_create(clock of a reaped child): %ld", ret);
+	}
+	if (early && waitpid(pid, &status, 0) != pid)
+		violation("waitpid: %d", errno);
+	if (ret)
+		return;
+	if (early) {
+		ret = sys(syscall(SYS_timer_settime, id, 0, &its, NULL));
+		count(C_SETTIME);
+		if (ret != -ESRCH)
+			violation("timer_settime(clock of a reaped child): %ld", ret);
+		memset(&its, 0xff, sizeof(its));
+		ret = sys(syscall(SYS_timer_gettime, id, &its));
+		count(C_GETTIME);
+		if (ret || its.it_value.tv_sec || its.it_value.tv_nsec)
+			violation("timer_gettime(clock of a reaped child): %ld, %lld.%09ld", ret,
+				  (long long)its.it_value.tv_sec, its.it_value.tv_nsec);
+	}
+	id_del(id);
+	ret = sys(syscall(SYS_timer_delete, id));
+	count(C_DELETE);
+	if (ret)
+		violation("timer_delete(clock of a child): %ld", ret);
+}
+
+static void *short_thread(void *arg)
+{
+	__atomic_store_n((pid_t *)arg, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * SIGEV_THREAD_ID aimed at a thread which exits meanwhile: timer_create() succeeds while the
+ * thread is there and fails with EINVAL once it is gone (or its TID went to a thread of
+ * another process). A timer created in time fires at a dead thread and is deleted; nothing
+ * may stay behind (the slab counts at the end).
+ */
+static void op_dying_target(struct thread *t)
+{
+	struct itimerspec its = { .it_value.tv_nsec = 1000 };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL | SIGEV_THREAD_ID };
+	int id = TIMER_ANY_ID, joined = 0;
+	pthread_t pt;
+	pid_t tid = 0;
+	long ret;
+
+	count(C_DYING_TARGET);
+	if (pthread_create(&pt, NULL, short_thread, &tid))
+		return;
+	while (!__atomic_load_n(&tid, __ATOMIC_ACQUIRE))
+		sched_yield();
+	sev.sigev_notify_thread_id = tid;
+	sev.sigev_signo = sigs[pick(&t->seed, NSIGS)];
+	if (pick(&t->seed, 4) == 0)
+		joined = !pthread_join(pt, NULL);
+	ret = sys(sys_timer_create(CLOCK_MONOTONIC, &sev, &id));
+	count(ret ? C_CREATE_ERR : C_CREATE);
+	if (!joined)
+		pthread_join(pt, NULL);
+	if (ret) {
+		EXPECT_ERR("timer_create(SIGEV_THREAD_ID of an exiting thread)", ret,
+			   EINVAL, EAGAIN, ENOMEM);
+		return;
+	}
+	id_add(id);
+	ret = sys(syscall(SYS_timer_settime, id, 0, &its, NULL));
+	count(C_SETTIME);
+	if (ret)
+		violation("timer_settime(SIGEV_THREAD_ID of an exited thread): %ld", ret);
+	if (pick(&t->seed, 2))
+		usleep(pick(&t->seed, 1000));
+	id_del(id);
+	ret = sys(syscall(SYS_timer_delete, id));
+	count(C_DELETE);
+	if (ret)
+		violation("timer_delete(SIGEV_THREAD_ID of an exited thread): %ld", ret);
+}
+
 static void op_prctl(struct thread *t)
 {
 	long ret;
@@ -698,11 +839,15 @@ static void *worker_thread(void *arg)
 		else if (r < 80)
 			op_bad_create(t);
 		else if (r < 88)
-			drain_signals(t);
+			drain_signals();
 		else if (r < 96)
-			have_restore ? op_prctl(t) : drain_signals(t);
+			have_restore ? op_prctl(t) : drain_signals();
 		else if (r < 97 && pick(&t->seed, 8) == 0)
 			op_fork(t);
+		else if (r < 98 && pick(&t->seed, 8) == 0)
+			op_child_clock(t);
+		else if (r < 99 && pick(&t->seed, 4) == 0)
+			op_dying_target(t);
 		else
 			sched_yield();
 		if (t->exit_early && ++ops > 200) {
