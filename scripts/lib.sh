@@ -23,7 +23,7 @@ JOBS=${JOBS:-$(nproc)}
 GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
 PACKAGES=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
-	  busybox-static shellcheck gcc-multilib sparse)
+	  busybox-static shellcheck gcc-multilib sparse coccinelle)
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
