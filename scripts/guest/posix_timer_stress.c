@@ -633,6 +633,16 @@ static int proc_timer_ids(int *ids, int max)
 	return r < 0 ? -1 : n;
 }
 
+/* fork(), a failure reported as a violation: returns the child's PID, 0 in the child, or -1 */
+static pid_t fork_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		violation("fork: %d", errno);
+	return pid;
+}
+
 /* The child of fork(): no timers, restore mode off, the first automatic ID is 0. */
 static void op_fork(struct thread *t)
 {
@@ -640,11 +650,9 @@ static void op_fork(struct thread *t)
 	pid_t pid;
 
 	count(C_FORK);
-	pid = fork();
-	if (pid < 0) {
-		violation("fork: %d", errno);
+	pid = fork_child();
+	if (pid < 0)
 		return;
-	}
 	if (pid == 0) {
 		int bad = 0, id = 12345;
 
@@ -679,11 +687,9 @@ static void op_child_clock(struct thread *t)
 	long ret;
 
 	count(C_CHILD_CLOCK);
-	pid = fork();
-	if (pid < 0) {
-		violation("fork: %d", errno);
+	pid = fork_child();
+	if (pid < 0)
 		return;
-	}
 	if (pid == 0)
 		_exit(0);
 	if (!early && waitpid(pid, &status, 0) != pid)
@@ -1119,11 +1125,9 @@ int main(int argc, char **argv)
 
 		while (running < procs && now() < end) {
 			fflush(NULL);
-			pid = fork();
-			if (pid < 0) {
-				violation("fork: %d", errno);
+			pid = fork_child();
+			if (pid < 0)
 				break;
-			}
 			if (pid == 0)
 				_exit(worker(spawned, threads));
 			running++;
