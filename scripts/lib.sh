@@ -17,13 +17,21 @@ SRC_PACKAGE=linux-source-6.12
 PEER_SRC=$BUILD/peer
 PEER_PACKAGE=linux-source-7.3
 PEER_SUITE=trixie-backports
-PEER_MIRROR=http://deb.debian.org/debian
 JOBS=${JOBS:-$(nproc)}
 # Fixed identity and dates make the base commit reproducible across machines.
 GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
+# The Debian packages of the commands, installed with --no-install-recommends:
+# scripts/packages-check proves on a minimal system that these lists are all they need.
+# PACKAGES: scripts/run, test, lint, stress. coccinelle depends on neither of the two that
+# the kernel's semantic patches need: an OCaml compiler (ocaml) for their OCaml rules, and
+# the Python runtime library that spatch loads for their Python rules (libpython3.11).
+# (bookworm's ocaml-nox is a transitional package for ocaml.)
 PACKAGES=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
-	  busybox-static shellcheck gcc-multilib sparse coccinelle)
+	  busybox-static shellcheck gcc-multilib sparse coccinelle ocaml libpython3.11)
+BENCH_PACKAGES=(gnuplot-nox)	# scripts/bench's chart
+CRIU_PACKAGES=(binutils dpkg)	# scripts/criu-root: readelf, dpkg-deb
+ALL_PACKAGES=("${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${CRIU_PACKAGES[@]}")
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -53,9 +61,29 @@ ensure_packages() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	[ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}); run as root to install them"
 	log "installing: ${missing[*]}"
-	apt-get update -qq >/dev/null
+	apt-get update -qq >/dev/null || die "apt-get update failed"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >/dev/null
+}
+
+# The URI of the Debian archive where the private apt source lists (other suites: sid,
+# trixie-backports) and debootstrap fetch: DEBIAN_MIRROR, or else the machine's archive for
+# its own release, from its apt sources (no host is written into the harness).
+debian_mirror() {
+	local codename f
+	[ -z "${DEBIAN_MIRROR:-}" ] || { echo "$DEBIAN_MIRROR"; return 0; }
+	codename=$(os_codename)
+	for f in Release Codename; do
+		# shellcheck disable=SC2016  # apt's field, not a command substitution
+		apt-get indextargets --format '$(REPO_URI)' "$f: $codename" "Created-By: Packages" |
+			head -n 1 | grep . && return 0
+	done
+	die "no apt source for $codename: set DEBIAN_MIRROR"
+}
+# The machine's Debian release: bookworm, ...
+os_codename() {
+	sed -n 's/^VERSION_CODENAME=//p' /etc/os-release | grep . ||
+		die "no VERSION_CODENAME in /etc/os-release"
 }
 
 # The 6.12.y release and Debian package version of the base tree, as its commit records them.
