@@ -20,6 +20,9 @@ PEER_SUITE=trixie-backports
 JOBS=${JOBS:-$(nproc)}
 # Fixed identity and dates make the base commit reproducible across machines.
 GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
+# The author and signer the committed series carries: an obvious placeholder, never a made-up
+# person. scripts/export puts the identity of whoever exports it in its place (see there).
+PLACEHOLDER_ID="Your Name <your.name@example.invalid>"
 # The Debian packages of the commands, installed with --no-install-recommends:
 # scripts/packages-check proves on a minimal system that these lists are all they need.
 # PACKAGES: scripts/run, test, lint, stress. coccinelle depends on neither of the two that
@@ -115,7 +118,7 @@ timers_make_var() {
 }
 
 # The timers selftests (TEST_GEN_PROGS) TREE's series creates, by name. Each also runs as
-# NAME_32, built with -m32.
+# NAME_32, built with -m32, and as NAME_t64, built with -m32 and 64-bit time_t.
 series_tests() {
 	comm -12 <(series_new_files "$1" |
 		   sed -n 's|^tools/testing/selftests/timers/\([^/]*\)\.c$|\1|p' | sort) \

@@ -5,8 +5,12 @@
  *  - timer IDs are per process (signal_struct) and handed out sequentially
  *    starting at 0,
  *  - a deleted ID is not handed out again right away,
- *  - fork() starts a new, empty ID space; exec drops all timers but keeps
- *    the ID counter,
+ *  - a timer_create() which fails with EFAULT writing the ID back consumes
+ *    the ID all the same,
+ *  - the signals of a timer carry its ID in si_timerid,
+ *  - fork() starts a new, empty ID space; exec, also from a thread which
+ *    is not the leader, drops all timers and their pending signals but
+ *    keeps the ID counter,
  *  - all threads of a process share one ID space,
  *  - /proc/$PID/timers lists exactly the live timers.
  *
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -44,6 +49,11 @@
 #ifndef NR_MANY_TIMERS
 #define NR_MANY_TIMERS		100000
 #endif
+/* Fewer would not span several xarray nodes */
+#define MIN_MANY_TIMERS		1024
+
+/* Failed checks of CHILD_EXPECT() */
+static int child_failures;
 
 /* Create a SIGEV_NONE timer on @clock. Returns its ID or -errno. */
 static int create_timer(clockid_t clock)
@@ -145,6 +155,110 @@ TEST(no_immediate_reuse)
 		EXPECT_EQ(timer_gettime_err(i), EINVAL);
 }
 
+/*
+ * Outside of restore mode timer_create() only writes the ID location. If
+ * that fails, the timer is gone, but the ID counter has moved past its ID:
+ * see Documentation/timers/posix-timer-ids.rst.
+ */
+TEST(efault_writing_the_id_back_consumes_the_id)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	struct proc_timer t[4];
+	long page = sysconf(_SC_PAGESIZE);
+	int *readonly;
+
+	readonly = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(readonly != MAP_FAILED);
+
+	ASSERT_EQ(create_timer(CLOCK_MONOTONIC), 0);
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &sev, readonly), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(sys_timer_create(CLOCK_MONOTONIC, &sev, NULL), -1);
+	EXPECT_EQ(errno, EFAULT);
+
+	/* No timer is left behind ... */
+	EXPECT_EQ(timer_gettime_err(1), EINVAL);
+	EXPECT_EQ(timer_gettime_err(2), EINVAL);
+	if (!access(PROC_TIMERS, R_OK)) {
+		EXPECT_EQ(parse_proc_timers(getpid(), t, ARRAY_SIZE(t)), 1);
+		EXPECT_EQ(t[0].id, 0);
+	}
+	/* ... but the IDs 1 and 2 were handed out */
+	EXPECT_EQ(create_timer(CLOCK_MONOTONIC), 3);
+	EXPECT_TRUE(timer_exists(0));
+	munmap(readonly, page);
+}
+
+/* Wait up to 10 s for one of @set, -1 on timeout */
+static int wait_signal(const sigset_t *set, siginfo_t *info)
+{
+	struct timespec tmo = { .tv_sec = 10 };
+
+	return sigtimedwait(set, info, &tmo);
+}
+
+TEST(signal_carries_the_timer_id)
+{
+	struct itimerspec soon = { .it_value.tv_nsec = 1000000 };
+	struct sigevent sev_signal = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGRTMIN,
+		.sigev_value.sival_ptr = &sev_signal,
+	};
+	struct sigevent sev_tid = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGRTMIN + 1,
+		.sigev_value.sival_int = 77,
+	};
+	int ids[3], i, sig;
+	siginfo_t info;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	sigaddset(&set, SIGRTMIN + 1);
+	sigaddset(&set, SIGALRM);
+	ASSERT_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+
+	/* Make the IDs differ from the order of creation */
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(create_timer(CLOCK_MONOTONIC), i);
+	ASSERT_EQ(sys_timer_delete(3), 0);
+
+	sev_tid.sigev_notify_thread_id = syscall(__NR_gettid);
+	ASSERT_EQ(sys_timer_create(CLOCK_MONOTONIC, &sev_signal, &ids[0]), 0);
+	ASSERT_EQ(sys_timer_create(CLOCK_REALTIME, &sev_tid, &ids[1]), 0);
+	/* The default sigevent: SIGALRM with the ID as value */
+	ASSERT_EQ(sys_timer_create(CLOCK_BOOTTIME, NULL, &ids[2]), 0);
+	EXPECT_EQ(ids[0], 5);
+	EXPECT_EQ(ids[1], 6);
+	EXPECT_EQ(ids[2], 7);
+
+	/* One at a time, so that each signal belongs to a known timer */
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		ASSERT_EQ(sys_timer_settime(ids[i], 0, &soon, NULL), 0);
+		sig = wait_signal(&set, &info);
+		ASSERT_NE(sig, -1) TH_LOG("no signal from timer %d", ids[i]);
+		EXPECT_EQ(info.si_code, SI_TIMER);
+		EXPECT_EQ(info.si_timerid, ids[i]);
+		EXPECT_EQ(info.si_overrun, 0);
+		switch (i) {
+		case 0:
+			EXPECT_EQ(sig, SIGRTMIN);
+			EXPECT_EQ((uintptr_t)info.si_value.sival_ptr, (uintptr_t)&sev_signal);
+			break;
+		case 1:
+			EXPECT_EQ(sig, SIGRTMIN + 1);
+			EXPECT_EQ(info.si_value.sival_int, 77);
+			break;
+		default:
+			EXPECT_EQ(sig, SIGALRM);
+			EXPECT_EQ(info.si_value.sival_int, ids[i]);
+			break;
+		}
+	}
+}
+
 /* Forked child; the parent holds the timers 0 .. @nr_parent - 1 */
 static int fork_child_checks(int nr_parent)
 {
@@ -220,13 +334,6 @@ static void *create_timers_thread(void *data)
 	return NULL;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 TEST(threads_share_id_space)
 {
 	static int ids[NR_THREADS * TIMERS_PER_THREAD];
@@ -255,13 +362,23 @@ TEST(threads_share_id_space)
 	EXPECT_EQ(create_timer(CLOCK_MONOTONIC), ARRAY_SIZE(ids));
 }
 
+/* The signals of the timers of the exec tests */
+static void exec_timer_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGRTMIN);
+	sigaddset(set, SIGRTMIN + 1);
+	sigaddset(set, SIGRTMIN + 2);
+}
+
 /*
- * Runs in the image exec'ed by exec_child(): the old image held timers with
- * IDs below @nr_before.
+ * Runs in the image exec'ed by exec_child() and exec_thread_child(): the
+ * old image held timers with IDs below @nr_before.
  */
 static int exec_check(int nr_before)
 {
 	struct proc_timer t[1];
+	sigset_t pending;
 	int i;
 
 	for (i = 0; i < nr_before; i++)
@@ -269,6 +386,11 @@ static int exec_check(int nr_before)
 
 	if (!access(PROC_TIMERS, R_OK))
 		CHILD_EXPECT(parse_proc_timers(getpid(), t, ARRAY_SIZE(t)) == 0);
+
+	/* exec() flushes the pending signals of the timers (blocked still) */
+	CHILD_EXPECT(!sigpending(&pending));
+	for (i = SIGRTMIN; i <= SIGRTMIN + 2; i++)
+		CHILD_EXPECT(!sigismember(&pending, i));
 
 	/*
 	 * exit_itimers() deletes the timers, but the ID counter lives in
@@ -279,10 +401,18 @@ static int exec_check(int nr_before)
 	return child_failures ? 1 : 0;
 }
 
-static int exec_child(int nr)
+static void exec_check_image(int nr)
 {
 	static char arg[16];
 	static char * const argv[] = { "posix_timer_ids", EXEC_CHECK_ARG, arg, NULL };
+
+	snprintf(arg, sizeof(arg), "%d", nr);
+	execv("/proc/self/exe", argv);
+	ksft_print_msg("execv: %s\n", strerror(errno));
+}
+
+static int exec_child(int nr)
+{
 	int i;
 
 	if (access("/proc/self/exe", X_OK))
@@ -295,9 +425,7 @@ static int exec_child(int nr)
 	if (sys_timer_delete(nr - 1))
 		return 1;
 
-	snprintf(arg, sizeof(arg), "%d", nr);
-	execv("/proc/self/exe", argv);
-	ksft_print_msg("execv: %s\n", strerror(errno));
+	exec_check_image(nr);
 	return 1;
 }
 
@@ -310,20 +438,123 @@ TEST(exec_drops_timers)
 	ASSERT_EQ(ret, 0);
 }
 
+struct exec_thread {
+	pthread_barrier_t barrier;
+	pid_t leader, tid;
+	int nr;
+};
+
+/*
+ * Create the exec test's timer with ID @id, armed to expire every
+ * millisecond: one to the process, one to the leader, one to the thread
+ * which calls exec(), and one without signal in turn. 0 or -1.
+ */
+static int create_exec_timer(int id, const struct exec_thread *et)
+{
+	struct itimerspec periodic = {
+		.it_value.tv_nsec = 1000000,
+		.it_interval.tv_nsec = 1000000,
+	};
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGRTMIN + id % 4,
+	};
+	int got;
+
+	switch (id % 4) {
+	case 0:
+		sev.sigev_notify = SIGEV_SIGNAL;
+		break;
+	case 1:
+		sev.sigev_notify_thread_id = et->leader;
+		break;
+	case 2:
+		sev.sigev_notify_thread_id = et->tid;
+		break;
+	default:
+		sev.sigev_notify = SIGEV_NONE;
+		break;
+	}
+	if (sys_timer_create(CLOCK_MONOTONIC, &sev, &got) || got != id)
+		return -1;
+	return sys_timer_settime(id, 0, &periodic, NULL);
+}
+
+/* Creates the upper half of the timers, then calls exec() */
+static void *exec_thread_fn(void *data)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	struct exec_thread *et = data;
+	sigset_t pending;
+	int i;
+
+	et->tid = syscall(__NR_gettid);
+	pthread_barrier_wait(&et->barrier);
+	pthread_barrier_wait(&et->barrier);
+	for (i = et->nr / 2; i < et->nr; i++)
+		if (create_exec_timer(i, et))
+			_exit(1);
+
+	/*
+	 * Exec with signals pending for the process and for this thread, if
+	 * they come within a second (the leader's own are not visible here)
+	 */
+	for (i = 0; i < 1000; i++) {
+		sigpending(&pending);
+		if (sigismember(&pending, SIGRTMIN) && sigismember(&pending, SIGRTMIN + 2))
+			break;
+		nanosleep(&ms, NULL);
+	}
+	exec_check_image(et->nr);
+	_exit(1);
+}
+
+/* The leader creates the lower half of the timers; exec() ends it */
+static int exec_thread_child(int nr)
+{
+	struct exec_thread et = { .leader = getpid(), .nr = nr };
+	sigset_t timer_sigs;
+	pthread_t thread;
+	int i;
+
+	if (access("/proc/self/exe", X_OK))
+		return KSFT_SKIP;
+
+	exec_timer_signals(&timer_sigs);
+	if (sigprocmask(SIG_BLOCK, &timer_sigs, NULL) ||
+	    pthread_barrier_init(&et.barrier, NULL, 2) ||
+	    pthread_create(&thread, NULL, exec_thread_fn, &et))
+		return 1;
+	pthread_barrier_wait(&et.barrier);
+	for (i = 0; i < nr / 2; i++)
+		if (create_exec_timer(i, &et))
+			return 1;
+	pthread_barrier_wait(&et.barrier);
+	for (;;)
+		pause();
+}
+
+TEST(exec_from_a_thread_drops_timers_and_their_signals)
+{
+	int ret = run_in_child(exec_thread_child, 16);
+
+	if (ret == KSFT_SKIP)
+		SKIP(return, "/proc/self/exe not available");
+	ASSERT_EQ(ret, 0);
+}
+
 /*
  * Each timer preallocates a sigqueue entry, which is charged to the per
- * user RLIMIT_SIGPENDING.
+ * user RLIMIT_SIGPENDING: raise the soft limit as far as allowed.
  */
-static bool raise_sigpending_limit(rlim_t want)
+static void raise_sigpending_limit(void)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 
-	if (!setrlimit(RLIMIT_SIGPENDING, &rl))
-		return true;
-	if (getrlimit(RLIMIT_SIGPENDING, &rl) || rl.rlim_max < want)
-		return false;
+	if (!setrlimit(RLIMIT_SIGPENDING, &rl) || getrlimit(RLIMIT_SIGPENDING, &rl))
+		return;
 	rl.rlim_cur = rl.rlim_max;
-	return !setrlimit(RLIMIT_SIGPENDING, &rl);
+	setrlimit(RLIMIT_SIGPENDING, &rl);
 }
 
 static void expect_armed(struct __test_metadata *_metadata, int id,
@@ -340,34 +571,45 @@ static void expect_armed(struct __test_metadata *_metadata, int id,
 }
 
 /*
- * A fixture only for its timeout: NR_MANY_TIMERS timers take more than the
- * default 30 seconds on a debug kernel (lockdep, KASAN) in an emulator.
+ * NR_MANY_TIMERS timers, or as many as RLIMIT_SIGPENDING allows with
+ * room for other pending signals of the user. The fixture also gives the
+ * test a longer timeout: NR_MANY_TIMERS timers take more than the default
+ * 30 seconds on a debug kernel (lockdep, KASAN) in an emulator.
  */
-FIXTURE(many_timers) {};
-FIXTURE_SETUP(many_timers) {}
+FIXTURE(many_timers) {
+	int nr;
+};
+
+FIXTURE_SETUP(many_timers)
+{
+	long room;
+
+	raise_sigpending_limit();
+	room = sigpending_room();
+	self->nr = room / 8 * 7 < NR_MANY_TIMERS ? room / 8 * 7 : NR_MANY_TIMERS;
+	if (self->nr < MIN_MANY_TIMERS)
+		SKIP(return, "RLIMIT_SIGPENDING leaves room for %ld signals, fewer than %d",
+		     room, MIN_MANY_TIMERS * 8 / 7);
+	if (self->nr < NR_MANY_TIMERS)
+		TH_LOG("RLIMIT_SIGPENDING leaves room for %d timers of %d",
+		       self->nr, NR_MANY_TIMERS);
+}
+
 FIXTURE_TEARDOWN(many_timers) {}
 
 TEST_F_TIMEOUT(many_timers, all_reachable, 300)
 {
-	static const int armed[] = { 0, NR_MANY_TIMERS / 2, NR_MANY_TIMERS - 1 };
+	const int nr = self->nr, armed[] = { 0, nr / 2, nr - 1 };
 	struct itimerspec val;
-	struct rlimit rl;
 	int i, id;
 
-	/* Leave some room for other pending signals of this user */
-	if (!raise_sigpending_limit(NR_MANY_TIMERS + 1024)) {
-		ASSERT_EQ(getrlimit(RLIMIT_SIGPENDING, &rl), 0);
-		SKIP(return, "RLIMIT_SIGPENDING hard limit %llu < %d and cannot be raised",
-		     (unsigned long long)rl.rlim_max, NR_MANY_TIMERS + 1024);
-	}
-
-	for (i = 0; i < NR_MANY_TIMERS; i++) {
+	for (i = 0; i < nr; i++) {
 		id = create_timer(CLOCK_MONOTONIC);
 		ASSERT_EQ(id, i) TH_LOG("timer_create: %s", strerror(-id));
 	}
 
 	/* Every ID is reachable and the timers are disarmed */
-	for (i = 0; i < NR_MANY_TIMERS; i++) {
+	for (i = 0; i < nr; i++) {
 		ASSERT_EQ(sys_timer_gettime(i, &val), 0) TH_LOG("ID %d", i);
 		ASSERT_EQ(val.it_value.tv_sec | val.it_value.tv_nsec, 0);
 		ASSERT_EQ(sys_timer_getoverrun(i), 0) TH_LOG("ID %d", i);
@@ -389,9 +631,9 @@ TEST_F_TIMEOUT(many_timers, all_reachable, 300)
 		EXPECT_EQ(val.it_value.tv_sec | val.it_value.tv_nsec, 0);
 	}
 
-	for (i = 0; i < NR_MANY_TIMERS; i++)
+	for (i = 0; i < nr; i++)
 		ASSERT_EQ(sys_timer_delete(i), 0) TH_LOG("ID %d", i);
-	for (i = 0; i < NR_MANY_TIMERS; i++)
+	for (i = 0; i < nr; i++)
 		ASSERT_EQ(timer_gettime_err(i), EINVAL) TH_LOG("ID %d", i);
 }
 

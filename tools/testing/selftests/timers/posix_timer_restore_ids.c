@@ -8,13 +8,19 @@
  *    switched off by exec(),
  *  - exact IDs 0..INT_MAX, -EBUSY (also for a half created timer),
  *    TIMER_ANY_ID, -EINVAL, -EFAULT,
- *  - the next automatic ID follows the last restored one,
+ *  - the next automatic ID follows the last restored one, -EBUSY leaves
+ *    it alone, the search for a free ID after a wrap around,
+ *  - the reservation of the next ID which timer_delete() leaves,
  *  - failed requests leave no timer, ID or sigqueue behind,
+ *  - races of exact requests with each other, with automatic allocation,
+ *    with the prctl and with timer_delete(),
  *  - a checkpoint/restore round trip through /proc/$PID/timers.
  *
- * On kernels without the prctl the test is skipped. The timer syscalls
- * are invoked directly: the kernel timer ID is an int, the C library's
- * timer_t is an opaque handle.
+ * Each test is skipped on kernels without the prctl, and the tests which
+ * read /proc/$PID/timers (fixture restore_proc) without that file
+ * (CONFIG_CHECKPOINT_RESTORE=n). The timer syscalls are invoked directly:
+ * the kernel timer ID is an int, the C library's timer_t is an opaque
+ * handle.
  */
 
 #ifndef _GNU_SOURCE
@@ -49,17 +55,15 @@
 #define EXEC_CHECK_ARG	"--exec-check"
 #define MAX_TIMERS	64
 
+/* Failed CHILD_EXPECT() checks of a forked or exec'ed child */
+static int child_failures;
+
 /* CPU clock of thread @tid, see make_thread_cpuclock() */
 #define THREAD_CPUCLOCK_SCHED(tid)	((~(clockid_t)(tid) << 3) | 4 | 2)
 
 static int restore_mode(unsigned long ctrl)
 {
 	return prctl(PR_TIMER_CREATE_RESTORE_IDS, ctrl, 0, 0, 0);
-}
-
-static bool have_restore_ids(void)
-{
-	return restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) >= 0;
 }
 
 /*
@@ -114,13 +118,17 @@ static bool proc_timers_are(const int *ids, int nr)
 	return true;
 }
 
-TEST(prctl_abi)
+#define NO_RESTORE_IDS	"PR_TIMER_CREATE_RESTORE_IDS not supported"
+
+TEST(prctl_takes_off_on_get_and_nothing_else)
 {
 	static const unsigned long bad_ctrl[] = { 3, 4, 0x100, ~0UL };
+	int i, arg, ret = restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET);
 	unsigned long ctrl;
-	int i, arg;
 
-	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 0);
+	if (ret < 0 && errno == EINVAL)
+		SKIP(return, NO_RESTORE_IDS);
+	EXPECT_EQ(ret, 0);
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 1);
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
@@ -151,17 +159,35 @@ TEST(prctl_abi)
 	EXPECT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET), 0);
 }
 
-/* Every test of the fixture starts in a fresh process with the mode on */
+/*
+ * Every test of the fixtures starts in a fresh process with the mode on.
+ * Those of restore_proc also read /proc/$PID/timers.
+ */
 FIXTURE(restore) {};
 
 FIXTURE_SETUP(restore)
 {
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) < 0 && errno == EINVAL)
+		SKIP(return, NO_RESTORE_IDS);
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 }
 
 FIXTURE_TEARDOWN(restore) {}
 
-TEST_F(restore, exact_ids)
+FIXTURE(restore_proc) {};
+
+FIXTURE_SETUP(restore_proc)
+{
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) < 0 && errno == EINVAL)
+		SKIP(return, NO_RESTORE_IDS);
+	if (access("/proc/self/timers", R_OK))
+		SKIP(return, "no /proc/$PID/timers (CONFIG_CHECKPOINT_RESTORE)");
+	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
+}
+
+FIXTURE_TEARDOWN(restore_proc) {}
+
+TEST_F(restore_proc, exact_ids_are_created_in_any_order)
 {
 	static const int ids[] = { 0, 5, 1000, 1000000, INT_MAX - 1, INT_MAX };
 	int i, order[] = { 3, 5, 0, 2, 4, 1 };
@@ -182,7 +208,7 @@ TEST_F(restore, exact_ids)
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 }
 
-TEST_F(restore, busy)
+TEST_F(restore_proc, taken_ids_fail_with_ebusy)
 {
 	struct itimerspec armed = { .it_value.tv_sec = 100 }, val;
 	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
@@ -238,7 +264,7 @@ static void *create_half(void *arg)
  * is registered with userfaultfd: it stops there with the ID allocated and
  * the timer not yet valid, until the fault is resolved.
  */
-TEST_F(restore, half_created_timer_is_busy)
+TEST_F(restore_proc, half_created_timer_is_busy)
 {
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct uffdio_api api = { .api = UFFD_API };
@@ -291,7 +317,7 @@ TEST_F(restore, half_created_timer_is_busy)
 	close(uffd);
 }
 
-TEST_F(restore, any_id)
+TEST_F(restore_proc, any_id_allocates_as_outside_of_restore_mode)
 {
 	static const int ids[] = { 0, 1, 2, 3, 1000, 1001, 1002, 1003, INT_MAX };
 	int id = create_id(TIMER_ANY_ID);
@@ -319,7 +345,7 @@ TEST_F(restore, any_id)
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 }
 
-TEST_F(restore, next_id_follows_restored_id)
+TEST_F(restore_proc, next_id_follows_restored_id)
 {
 	static const int ids[] = { 0, 1, 2, 10, 11, 12, 1000, 1001, 1002, INT_MAX };
 
@@ -349,7 +375,7 @@ TEST_F(restore, next_id_follows_restored_id)
 }
 
 /* The wrap around of automatic IDs after INT_MAX, reached with one restore */
-TEST_F(restore, auto_ids_wrap_after_int_max)
+TEST_F(restore_proc, auto_ids_wrap_after_int_max)
 {
 	static const int ids[] = { 0, 1, 3, INT_MAX - 1, INT_MAX };
 
@@ -366,7 +392,122 @@ TEST_F(restore, auto_ids_wrap_after_int_max)
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 }
 
-TEST_F(restore, invalid_ids)
+/*
+ * A request which fails with EBUSY does not move the counter, neither back
+ * to after a lower ID nor forward to after a higher one.
+ */
+TEST_F(restore, ebusy_leaves_the_counter_alone)
+{
+	ASSERT_EQ(create_id(100), 100);
+	ASSERT_EQ(create_id(200), 200);
+	EXPECT_EQ(create_id(100), -EBUSY);
+	EXPECT_EQ(create_id(200), -EBUSY);
+	EXPECT_EQ(create_auto(), 201);
+
+	ASSERT_EQ(create_id(50), 50);
+	EXPECT_EQ(create_id(201), -EBUSY);
+	EXPECT_EQ(create_id(200), -EBUSY);
+	EXPECT_EQ(create_auto(), 51);
+}
+
+/* errno of a failed syscall, 0 for a successful one */
+static int errno_of(int ret)
+{
+	return ret < 0 ? errno : 0;
+}
+
+/*
+ * timer_delete() leaves a reservation at the next automatic ID if that is
+ * free. It is not a timer: lookups fail, an exact request for the ID
+ * succeeds and moves the counter after it, and an automatic allocation
+ * takes it. Both ways of deleting are covered, the newest timer (the
+ * reservation follows it) and an older one.
+ */
+TEST_F(restore, reserved_next_id_can_be_restored)
+{
+	struct itimerspec val = { .it_value.tv_sec = 100 };
+
+	/* Newest timer 0 deleted: the reservation is at 1 */
+	ASSERT_EQ(create_auto(), 0);
+	ASSERT_EQ(sys_timer_delete(0), 0);
+	EXPECT_FALSE(timer_exists(1));
+	EXPECT_EQ(errno_of(sys_timer_settime(1, 0, &val, NULL)), EINVAL);
+	EXPECT_EQ(errno_of(sys_timer_getoverrun(1)), EINVAL);
+	EXPECT_EQ(errno_of(sys_timer_delete(1)), EINVAL);
+	EXPECT_EQ(create_id(1), 1);
+	EXPECT_TRUE(timer_exists(1));
+	EXPECT_EQ(create_auto(), 2);
+
+	/* Older timer 1 deleted: the reservation is at the counter, 3 */
+	ASSERT_EQ(sys_timer_delete(1), 0);
+	EXPECT_FALSE(timer_exists(1));
+	EXPECT_FALSE(timer_exists(3));
+	EXPECT_EQ(errno_of(sys_timer_delete(3)), EINVAL);
+	EXPECT_EQ(create_id(3), 3);
+	EXPECT_TRUE(timer_exists(3));
+	EXPECT_EQ(create_auto(), 4);
+
+	/* An automatic allocation takes the reservation */
+	ASSERT_EQ(sys_timer_delete(4), 0);
+	EXPECT_FALSE(timer_exists(5));
+	EXPECT_EQ(create_auto(), 5);
+	EXPECT_TRUE(timer_exists(5));
+
+	/* A restore elsewhere drops the reservation, the ID stays free */
+	ASSERT_EQ(sys_timer_delete(5), 0);
+	ASSERT_EQ(create_id(100), 100);
+	EXPECT_FALSE(timer_exists(6));
+	EXPECT_EQ(create_id(6), 6);
+	EXPECT_EQ(create_auto(), 7);
+	EXPECT_TRUE(timer_exists(2));
+	EXPECT_TRUE(timer_exists(100));
+}
+
+/* Reservations of the next ID are not listed either */
+TEST_F(restore_proc, reserved_next_id_is_not_listed)
+{
+	const int ids[] = { 2 };
+
+	ASSERT_EQ(create_auto(), 0);
+	ASSERT_EQ(sys_timer_delete(0), 0);
+	EXPECT_TRUE(proc_timers_are(NULL, 0));
+
+	ASSERT_EQ(create_auto(), 1);
+	ASSERT_EQ(create_auto(), 2);
+	ASSERT_EQ(sys_timer_delete(1), 0);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+	ASSERT_EQ(sys_timer_delete(2), 0);
+	EXPECT_TRUE(proc_timers_are(NULL, 0));
+}
+
+/*
+ * When the next automatic ID is taken after a wrap around, the search for
+ * a free ID skips leaves of the xarray which are full (64 IDs each), also
+ * when it starts in the middle of one, and continues at 0 after INT_MAX.
+ */
+TEST_F(restore, search_after_wrap_skips_full_leaves)
+{
+	int i;
+
+	for (i = 0; i < 128; i++)
+		ASSERT_EQ(create_id(i), i);
+	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
+	/* The counter wrapped to 0, 0..127 are busy */
+	EXPECT_EQ(create_auto(), 128);
+
+	/* From 64, in the middle of 0..127 */
+	ASSERT_EQ(sys_timer_delete(63), 0);
+	ASSERT_EQ(create_id(63), 63);
+	EXPECT_EQ(create_auto(), 129);
+
+	/* From INT_MAX, busy, around to 0 and across the full leaves */
+	ASSERT_EQ(create_id(INT_MAX - 1), INT_MAX - 1);
+	EXPECT_EQ(create_auto(), 130);
+	EXPECT_TRUE(timer_exists(INT_MAX));
+	EXPECT_TRUE(timer_exists(INT_MAX - 1));
+}
+
+TEST_F(restore_proc, negative_ids_fail_with_einval)
 {
 	static const int bad[] = { -1, -2, -1000000, INT_MIN + 1 };
 	int i;
@@ -390,7 +531,7 @@ static bool readonly_id(int id, int **p)
 	return !mprotect(*p, getpagesize(), PROT_READ);
 }
 
-TEST_F(restore, efault)
+TEST_F(restore_proc, unreadable_or_unwritable_id_fails_with_efault)
 {
 	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
 	const int ids[] = { 0, 7, 8 };
@@ -430,7 +571,7 @@ TEST_F(restore, efault)
  * clock's timer_create() callback rejects. The parent is such a process,
  * and alive while the test runs.
  */
-TEST_F(restore, late_errors_leave_nothing)
+TEST_F(restore_proc, late_errors_leave_nothing)
 {
 	struct sigevent bad_notify = { .sigev_notify = 12345 };
 	struct sigevent bad_signo = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = 0 };
@@ -490,9 +631,11 @@ static int timer_capacity(int max)
  * Every timer preallocates a sigqueue entry charged to RLIMIT_SIGPENDING.
  * Failing restore requests in a loop must not leak any: with a small limit
  * the number of timers which can be created is the same before and after.
+ * A single leaked entry shows, so 200 rounds of failures are plenty (and
+ * stay well within the harness timeout on a debug kernel under emulation).
  * A user namespace gives this process its own sigpending count.
  */
-TEST_F(restore, failed_requests_leak_nothing)
+TEST_F(restore_proc, failed_requests_leak_nothing)
 {
 	static const int ids[] = { 1, 2, 3, 1000 };
 	struct sigevent bad_notify = { .sigev_notify = 12345 };
@@ -516,7 +659,7 @@ TEST_F(restore, failed_requests_leak_nothing)
 	ASSERT_GT(before, 0);
 
 	ASSERT_TRUE(readonly_id(500, &ro));
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 200; i++) {
 		for (j = 0; j < ARRAY_SIZE(ids); j++)
 			ASSERT_EQ(create_id(ids[j]), -EBUSY);
 		ASSERT_EQ(create_id(-7), -EINVAL);
@@ -577,6 +720,328 @@ TEST_F(restore, threads_share_mode)
 	EXPECT_EQ(in_thread(thread_restore_300), 301);
 }
 
+/*
+ * Races. The threads of a race run a function in rounds, started and
+ * ended by the test's thread, which may act itself in between. The
+ * outcome of a race is not known in advance: the tests check invariants
+ * which hold for every interleaving, never which side won.
+ */
+#define RACE_THREADS	4
+#define RACE_CREATES	32
+
+struct race;
+
+struct racer {
+	struct race *race;
+	int nr;
+};
+
+struct race {
+	pthread_barrier_t start;
+	pthread_barrier_t done;
+	void (*fn)(struct race *race, int nr);
+	int nr;
+	bool stop;
+	int want;			/* the ID at stake in the round */
+	int finished;			/* threads done with the round */
+	int ret[RACE_THREADS][RACE_CREATES];
+	struct racer racer[RACE_THREADS];
+	pthread_t thread[RACE_THREADS];
+};
+
+static void *racer_thread(void *arg)
+{
+	struct racer *r = arg;
+	struct race *race = r->race;
+
+	for (;;) {
+		pthread_barrier_wait(&race->start);
+		if (race->stop)
+			return NULL;
+		race->fn(race, r->nr);
+		__atomic_add_fetch(&race->finished, 1, __ATOMIC_RELEASE);
+		pthread_barrier_wait(&race->done);
+	}
+}
+
+/* Start @nr threads running @fn in each round. Returns 0 or an error. */
+static int race_init(struct race *race, int nr, void (*fn)(struct race *, int))
+{
+	int i, ret;
+
+	memset(race, 0, sizeof(*race));
+	race->fn = fn;
+	ret = pthread_barrier_init(&race->start, NULL, nr + 1);
+	if (ret)
+		return ret;
+	ret = pthread_barrier_init(&race->done, NULL, nr + 1);
+	if (ret)
+		return ret;
+	for (i = 0; i < nr; i++) {
+		race->racer[i].race = race;
+		race->racer[i].nr = i;
+		ret = pthread_create(&race->thread[i], NULL, racer_thread,
+				     &race->racer[i]);
+		if (ret)
+			return ret;
+		race->nr++;
+	}
+	return 0;
+}
+
+static void race_begin(struct race *race)
+{
+	__atomic_store_n(&race->finished, 0, __ATOMIC_RELAXED);
+	pthread_barrier_wait(&race->start);
+}
+
+static bool race_finished(struct race *race)
+{
+	return __atomic_load_n(&race->finished, __ATOMIC_ACQUIRE) == race->nr;
+}
+
+static void race_end(struct race *race)
+{
+	pthread_barrier_wait(&race->done);
+}
+
+static void race_exit(struct race *race)
+{
+	int i;
+
+	race->stop = true;
+	pthread_barrier_wait(&race->start);
+	for (i = 0; i < race->nr; i++)
+		pthread_join(race->thread[i], NULL);
+}
+
+static bool sorted_contains(const int *ids, int nr, int id)
+{
+	return bsearch(&id, ids, nr, sizeof(*ids), cmp_int);
+}
+
+static void race_request_want(struct race *race, int nr)
+{
+	race->ret[nr][0] = create_id(race->want);
+}
+
+/*
+ * Threads which request the same free ID at the same time: exactly one
+ * gets it, the others fail with EBUSY. The IDs are far apart, so most
+ * requests allocate xarray nodes, which happens with the lock dropped:
+ * the retry must find the ID taken by a thread which was faster.
+ */
+TEST_F(restore, one_of_threads_requesting_the_same_id_gets_it)
+{
+	struct race race;
+	int i, round;
+
+	ASSERT_EQ(race_init(&race, RACE_THREADS, race_request_want), 0);
+	for (round = 0; round < 100; round++) {
+		int won = 0, busy = 0;
+
+		race.want = round * 4099;
+		race_begin(&race);
+		race_end(&race);
+		for (i = 0; i < RACE_THREADS; i++) {
+			if (race.ret[i][0] == race.want)
+				won++;
+			else if (race.ret[i][0] == -EBUSY)
+				busy++;
+		}
+		ASSERT_EQ(won, 1) TH_LOG("ID %d", race.want);
+		ASSERT_EQ(busy, RACE_THREADS - 1) TH_LOG("ID %d", race.want);
+		ASSERT_EQ(sys_timer_delete(race.want), 0);
+	}
+	race_exit(&race);
+}
+
+static void race_create_any(struct race *race, int nr)
+{
+	int i;
+
+	for (i = 0; i < RACE_CREATES; i++)
+		race->ret[nr][i] = create_id(TIMER_ANY_ID);
+}
+
+/*
+ * An exact request races automatic allocations (TIMER_ANY_ID) of other
+ * threads which pass the wanted ID. Whoever comes first gets it: the exact
+ * request either gets the ID or fails with EBUSY because an automatic
+ * allocation got it. No ID is handed out twice, and once the exact request
+ * has the ID, the automatic ones do not get it.
+ */
+TEST_F(restore, exact_request_races_automatic_allocation)
+{
+	int ids[RACE_THREADS * RACE_CREATES + 1];
+	int i, j, n, round, base, exact, holders;
+	struct race race;
+
+	i = create_id(TIMER_ANY_ID);
+	if (i == -EINVAL)
+		SKIP(return, "TIMER_ANY_ID not supported");
+	ASSERT_EQ(i, 0);
+	ASSERT_EQ(sys_timer_delete(0), 0);
+
+	ASSERT_EQ(race_init(&race, RACE_THREADS - 1, race_create_any), 0);
+	for (round = 0; round < 24; round++) {
+		/* The automatic IDs start at base, fresh IDs */
+		base = 1 + round * 1024;
+		ASSERT_EQ(create_id(base - 1), base - 1);
+		ASSERT_EQ(sys_timer_delete(base - 1), 0);
+		/* Sometimes the automatic ones come first, sometimes not */
+		race.want = base + (round * 7) % RACE_CREATES;
+
+		race_begin(&race);
+		exact = create_id(race.want);
+		race_end(&race);
+
+		ASSERT_TRUE(exact == race.want || exact == -EBUSY) TH_LOG("got %d", exact);
+		n = 0;
+		if (exact >= 0)
+			ids[n++] = exact;
+		for (i = 0; i < race.nr; i++) {
+			for (j = 0; j < RACE_CREATES; j++) {
+				ASSERT_GE(race.ret[i][j], 0);
+				ids[n++] = race.ret[i][j];
+			}
+		}
+		qsort(ids, n, sizeof(*ids), cmp_int);
+		holders = 0;
+		for (i = 0; i < n; i++) {
+			if (i)
+				ASSERT_NE(ids[i - 1], ids[i]);
+			holders += ids[i] == race.want;
+			ASSERT_EQ(sys_timer_delete(ids[i]), 0) TH_LOG("ID %d", ids[i]);
+		}
+		/* EBUSY means an automatic allocation got the ID */
+		ASSERT_EQ(holders, 1) TH_LOG("ID %d, exact request %d", race.want, exact);
+	}
+	race_exit(&race);
+}
+
+/* The ID thread @nr requests in its @i-th timer_create() */
+static int toggle_want(int nr, int i)
+{
+	return (nr + 1) * 100000 + 2 * i;
+}
+
+static void race_create_wanted(struct race *race, int nr)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int i, id;
+
+	for (i = 0; i < RACE_CREATES; i++) {
+		id = toggle_want(nr, i);
+		if (sys_timer_create(CLOCK_MONOTONIC, &sev, &id))
+			id = -errno;
+		race->ret[nr][i] = id;
+		/* Let the mode switch in between, also with few CPUs */
+		sched_yield();
+	}
+}
+
+/*
+ * The mode is switched on and off while other threads create timers with
+ * a wanted ID in the ID location. Each timer_create() sees the mode on,
+ * and creates the wanted ID or fails with EBUSY, or off, and allocates an
+ * ID. An automatic ID can take an ID which is wanted later, so EBUSY is
+ * fine if another timer holds the wanted ID. No ID is handed out twice,
+ * and no other error occurs.
+ */
+TEST_F(restore, mode_switches_while_threads_create)
+{
+	int ids[RACE_THREADS * RACE_CREATES];
+	unsigned long mode = PR_TIMER_CREATE_RESTORE_IDS_ON;
+	int i, j, n = 0, failed = 0;
+	struct race race;
+
+	ASSERT_EQ(race_init(&race, RACE_THREADS, race_create_wanted), 0);
+	race_begin(&race);
+	while (!race_finished(&race)) {
+		mode = mode == PR_TIMER_CREATE_RESTORE_IDS_ON ?
+		       PR_TIMER_CREATE_RESTORE_IDS_OFF : PR_TIMER_CREATE_RESTORE_IDS_ON;
+		if (restore_mode(mode))
+			failed++;
+	}
+	race_end(&race);
+	race_exit(&race);
+	EXPECT_EQ(failed, 0);
+
+	for (i = 0; i < RACE_THREADS; i++) {
+		for (j = 0; j < RACE_CREATES; j++) {
+			int ret = race.ret[i][j];
+
+			ASSERT_TRUE(ret >= 0 || ret == -EBUSY) TH_LOG("got %d", ret);
+			if (ret >= 0)
+				ids[n++] = ret;
+		}
+	}
+	qsort(ids, n, sizeof(*ids), cmp_int);
+	for (i = 0; i < n; i++) {
+		if (i)
+			ASSERT_NE(ids[i - 1], ids[i]);
+		EXPECT_TRUE(timer_exists(ids[i])) TH_LOG("ID %d", ids[i]);
+	}
+	for (i = 0; i < RACE_THREADS; i++)
+		for (j = 0; j < RACE_CREATES; j++)
+			if (race.ret[i][j] == -EBUSY)
+				EXPECT_TRUE(sorted_contains(ids, n, toggle_want(i, j)))
+					TH_LOG("EBUSY for free ID %d", toggle_want(i, j));
+}
+
+static void race_delete_want(struct race *race, int nr)
+{
+	race->ret[nr][0] = errno_of(sys_timer_delete(race->want));
+}
+
+/*
+ * A thread deletes the timer with ID X while the test requests X in a
+ * loop. A timer which is being deleted holds its ID until it is removed
+ * from the xarray, so the requests fail with EBUSY until then and succeed
+ * afterwards, at the latest in the first request after timer_delete()
+ * returned.
+ *
+ * Whether a request hits the window in which the timer is being deleted
+ * (invalid for lookups, still in the xarray) depends on timing which user
+ * space does not control; the test cannot prove that EBUSY is returned in
+ * that window rather than before it. What it checks in every round: no
+ * errno but EBUSY, timer_delete() succeeds, the timer at X afterwards is
+ * the new one (not armed, unlike the deleted one) and the only one: X is
+ * free after deleting it once.
+ */
+TEST_F(restore, restore_races_delete_of_the_same_id)
+{
+	struct itimerspec armed = { .it_value.tv_sec = 100 };
+	int round, ret, deleted;
+	struct race race;
+
+	ASSERT_EQ(race_init(&race, 1, race_delete_want), 0);
+	race.want = 4242;
+	for (round = 0; round < 200; round++) {
+		struct itimerspec val = {};
+
+		ASSERT_EQ(create_id(race.want), race.want);
+		ASSERT_EQ(sys_timer_settime(race.want, 0, &armed, NULL), 0);
+
+		race_begin(&race);
+		do {
+			deleted = race_finished(&race);
+			ret = create_id(race.want);
+		} while (ret == -EBUSY && !deleted);
+		race_end(&race);
+
+		ASSERT_EQ(ret, race.want) TH_LOG("timer_delete() returned: %d", deleted);
+		ASSERT_EQ(race.ret[0][0], 0);
+		ASSERT_EQ(sys_timer_gettime(race.want, &val), 0);
+		EXPECT_EQ(val.it_value.tv_sec, 0);
+		EXPECT_EQ(val.it_value.tv_nsec, 0);
+		ASSERT_EQ(sys_timer_delete(race.want), 0);
+		ASSERT_FALSE(timer_exists(race.want));
+	}
+	race_exit(&race);
+}
+
 static int fork_child_checks(int unused)
 {
 	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) == 0);
@@ -586,7 +1051,7 @@ static int fork_child_checks(int unused)
 	return child_failures ? 1 : 0;
 }
 
-TEST_F(restore, fork_child_mode_off)
+TEST_F(restore, fork_child_starts_with_mode_off)
 {
 	ASSERT_EQ(create_id(1000), 1000);
 	ASSERT_EQ(run_in_child(fork_child_checks, 0), 0);
@@ -848,15 +1313,13 @@ static void expect_same_timers(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F(restore, checkpoint_restore_round_trip)
+TEST_F(restore_proc, checkpoint_restore_round_trip_keeps_timers)
 {
 	struct proc_timer img[MAX_TIMERS], back[MAX_TIMERS];
 	int release[2], ready[2], go[2], status, nr, i;
 	pid_t cpt, rst;
 	char c;
 
-	if (access("/proc/self/timers", R_OK))
-		SKIP(return, "no /proc/$PID/timers (CONFIG_CHECKPOINT_RESTORE)");
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_OFF), 0);
 
 	/* Checkpoint */
@@ -912,8 +1375,5 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], EXEC_CHECK_ARG))
 		return exec_check();
-
-	if (!have_restore_ids())
-		ksft_exit_skip("PR_TIMER_CREATE_RESTORE_IDS not supported\n");
 	return test_harness_run(argc, argv);
 }

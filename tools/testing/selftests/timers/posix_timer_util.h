@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -22,48 +23,81 @@
 #include <unistd.h>
 
 #include <linux/prctl.h>
+#include <linux/time_types.h>
 
 #include "../kselftest.h"
 
-/* For headers older than the kernel under test */
-#ifndef PR_TIMER_CREATE_RESTORE_IDS
-#define PR_TIMER_CREATE_RESTORE_IDS		77
-#define PR_TIMER_CREATE_RESTORE_IDS_OFF		0
-#define PR_TIMER_CREATE_RESTORE_IDS_ON		1
-#define PR_TIMER_CREATE_RESTORE_IDS_GET		2
-#endif
-#ifndef TIMER_ANY_ID
-#define TIMER_ANY_ID				INT_MIN
-#endif
-
+/* glibc (at least up to 2.36) names the member only _sigev_un._tid */
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
+/*
+ * timer_settime() and timer_gettime() with the kernel's 64-bit time layout,
+ * whatever the C library's struct itimerspec is: the time64 syscalls on
+ * 32-bit ABIs (which rv32 only has), the plain ones on 64-bit ABIs.
+ */
+#ifdef __NR_timer_settime64
+#define NR_TIMER_SETTIME	__NR_timer_settime64
+#define NR_TIMER_GETTIME	__NR_timer_gettime64
+#else
+#define NR_TIMER_SETTIME	__NR_timer_settime
+#define NR_TIMER_GETTIME	__NR_timer_gettime
+#endif
+
 static inline int sys_timer_create(clockid_t clock, struct sigevent *sev, int *id)
 {
-	return syscall(SYS_timer_create, clock, sev, id);
+	return syscall(__NR_timer_create, clock, sev, id);
+}
+
+static inline void to_kernel_its(struct __kernel_itimerspec *k, const struct itimerspec *u)
+{
+	k->it_interval.tv_sec = u->it_interval.tv_sec;
+	k->it_interval.tv_nsec = u->it_interval.tv_nsec;
+	k->it_value.tv_sec = u->it_value.tv_sec;
+	k->it_value.tv_nsec = u->it_value.tv_nsec;
+}
+
+static inline void from_kernel_its(struct itimerspec *u, const struct __kernel_itimerspec *k)
+{
+	u->it_interval.tv_sec = k->it_interval.tv_sec;
+	u->it_interval.tv_nsec = k->it_interval.tv_nsec;
+	u->it_value.tv_sec = k->it_value.tv_sec;
+	u->it_value.tv_nsec = k->it_value.tv_nsec;
 }
 
 static inline int sys_timer_settime(int id, int flags, const struct itimerspec *val,
 				    struct itimerspec *old)
 {
-	return syscall(SYS_timer_settime, id, flags, val, old);
+	struct __kernel_itimerspec kval, kold;
+	int ret;
+
+	to_kernel_its(&kval, val);
+	ret = syscall(NR_TIMER_SETTIME, id, flags, &kval, old ? &kold : NULL);
+	if (!ret && old)
+		from_kernel_its(old, &kold);
+	return ret;
 }
 
 static inline int sys_timer_gettime(int id, struct itimerspec *val)
 {
-	return syscall(SYS_timer_gettime, id, val);
+	struct __kernel_itimerspec kval;
+	int ret;
+
+	ret = syscall(NR_TIMER_GETTIME, id, &kval);
+	if (!ret)
+		from_kernel_its(val, &kval);
+	return ret;
 }
 
 static inline int sys_timer_getoverrun(int id)
 {
-	return syscall(SYS_timer_getoverrun, id);
+	return syscall(__NR_timer_getoverrun, id);
 }
 
 static inline int sys_timer_delete(int id)
 {
-	return syscall(SYS_timer_delete, id);
+	return syscall(__NR_timer_delete, id);
 }
 
 /* Entry of /proc/$PID/timers, see show_timer() in fs/proc/base.c */
@@ -86,57 +120,107 @@ static inline int cmp_proc_timer(const void *a, const void *b)
 }
 
 /*
- * Parse /proc/@pid/timers into @t, sorted by ID whatever the order of the
- * file: older kernels list the newest timer first. Returns the number of
- * entries, or -1 if the file cannot be read, is malformed or has more than
- * @max entries.
+ * Parse the rest of the /proc/$PID/timers stream @f into @t, sorted by ID
+ * whatever the order of the file: older kernels list the newest timer
+ * first. Returns the number of entries, or -1 with errno set: the error of
+ * read(), EBADMSG if the file is malformed, E2BIG if it has more than @max
+ * entries.
  */
-static inline int parse_proc_timers(pid_t pid, struct proc_timer *t, int max)
+static inline int parse_proc_timers_file(FILE *f, struct proc_timer *t, int max)
 {
-	char path[64];
-	FILE *f;
-	int n, ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/timers", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
+	int n, ret, err = 0;
 
 	for (n = 0; ; n++) {
 		struct proc_timer cur = {};
 
+		errno = 0;
 		ret = fscanf(f, "ID: %d signal: %d/%llx notify: %7[a-z]/%3[a-z].%d ClockID: %d ",
 			     &cur.id, &cur.signo, &cur.value, cur.notify,
 			     cur.target, &cur.target_nr, &cur.clock);
-		if (ret == EOF)
+		if (ret == EOF) {
+			if (ferror(f))
+				err = errno ? errno : EIO;
 			break;
+		}
 		if (ret != 7 || n >= max) {
-			n = -1;
+			err = ret != 7 ? EBADMSG : E2BIG;
 			break;
 		}
 		t[n] = cur;
 	}
-	fclose(f);
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	if (n > 0)
 		qsort(t, n, sizeof(*t), cmp_proc_timer);
 	return n;
 }
 
-/*
- * Checks in forked or exec'ed helper processes, which report through their
- * exit status instead of the harness.
- */
-static int child_failures;
-
-static inline void child_expect(bool ok, int line, const char *what)
+/* Parse /proc/@pid/timers, see parse_proc_timers_file(); -1 also if it cannot be opened */
+static inline int parse_proc_timers(pid_t pid, struct proc_timer *t, int max)
 {
-	if (ok)
-		return;
-	ksft_print_msg("line %d: check failed: %s\n", line, what);
-	child_failures++;
+	char path[64];
+	int n, err;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/timers", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = parse_proc_timers_file(f, t, max);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return n;
 }
 
-#define CHILD_EXPECT(cond) child_expect(cond, __LINE__, #cond)
+static inline int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * How many more signals the user may queue under RLIMIT_SIGPENDING, at most
+ * LONG_MAX. Every timer preallocates a signal queue entry which counts. SigQ
+ * in /proc/self/status is the number the user has queued and preallocated.
+ */
+static inline long sigpending_room(void)
+{
+	unsigned long queued = 0;
+	struct rlimit rl;
+	char line[128];
+	FILE *f;
+
+	if (getrlimit(RLIMIT_SIGPENDING, &rl))
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > LONG_MAX)
+		return LONG_MAX;
+	f = fopen("/proc/self/status", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "SigQ: %lu/", &queued) == 1)
+				break;
+		fclose(f);
+	}
+	return queued < rl.rlim_cur ? (long)(rl.rlim_cur - queued) : 0;
+}
+
+/*
+ * Checks in forked or exec'ed helper processes, which report through their
+ * exit status instead of the harness. CHILD_EXPECT() counts the failed
+ * checks in child_failures, an int which the file using it defines.
+ */
+static inline bool child_check(bool ok, int line, const char *what)
+{
+	if (!ok)
+		ksft_print_msg("line %d: check failed: %s\n", line, what);
+	return ok;
+}
+
+#define CHILD_EXPECT(cond) (child_failures += !child_check(cond, __LINE__, #cond))
 
 /* Run @fn in a child process. Returns its exit status or -1. */
 static inline int run_in_child(int (*fn)(int), int arg)
