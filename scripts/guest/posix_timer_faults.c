@@ -73,15 +73,8 @@
 
 #include <linux/prctl.h>
 
-#ifndef PR_TIMER_CREATE_RESTORE_IDS
-#define PR_TIMER_CREATE_RESTORE_IDS	77
-#define PR_TIMER_CREATE_RESTORE_IDS_OFF	0
-#define PR_TIMER_CREATE_RESTORE_IDS_ON	1
-#define PR_TIMER_CREATE_RESTORE_IDS_GET	2
-#endif
-#ifndef TIMER_ANY_ID
-#define TIMER_ANY_ID			INT_MIN
-#endif
+#include "guest_util.h"
+
 
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
 #define PAGE_ALLOC	"/sys/kernel/debug/fail_page_alloc/"
@@ -288,14 +281,14 @@ static int cmp_int(const void *a, const void *b)
 
 static int timer_ids(const struct scenario *s, int *ids, int max)
 {
-	int fd = open("/proc/self/timers", O_RDONLY), n = 0, len = 0;
-	char buf[4096], *p, *nl;
-	ssize_t r;
+	int n = proc_timer_ids(ids, max);
 
-	if (fd < 0) {
+	if (n < 0 && access("/proc/self/timers", F_OK)) {
+		/* No /proc/PID/timers (CONFIG_CHECKPOINT_RESTORE): probe the IDs in question */
 		int cand[] = { s->hold, s->hold + 1, s->want, (s->want + 1) & INT_MAX };
 		struct itimerspec its;
 
+		n = 0;
 		for (int id = 0; id < s->hold && n < max; id++)
 			if (!syscall(SYS_timer_gettime, id, &its))
 				ids[n++] = id;
@@ -307,28 +300,9 @@ static int timer_ids(const struct scenario *s, int *ids, int max)
 			if (!dup && !syscall(SYS_timer_gettime, cand[i], &its))
 				ids[n++] = cand[i];
 		}
+	}
+	if (n > 0)
 		qsort(ids, n, sizeof(int), cmp_int);
-		return n;
-	}
-	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
-		len += r;
-		buf[len] = 0;
-		for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
-			if (strncmp(p, "ID: ", 4))
-				continue;
-			if (n == max) {
-				close(fd);
-				return -1;
-			}
-			ids[n++] = atoi(p + 4);
-		}
-		len -= p - buf;
-		memmove(buf, p, len);
-	}
-	close(fd);
-	if (r < 0)
-		return -1;
-	qsort(ids, n, sizeof(int), cmp_int);
 	return n;
 }
 
@@ -504,18 +478,7 @@ static __noreturn void child_create(const struct scenario *s, enum mode m, int p
 }
 
 /* The object counts of the two caches, after shrinking them (which empties KASAN's quarantine) */
-static const char *const caches[] = { "posix_timers_cache", "sigqueue" };
 static long count_start[2];
-
-static long slab_objects(const char *cache)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	write_file(path, "1");
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", cache);
-	return read_long(path);
-}
 
 static bool tainted_warn(void)
 {
@@ -548,14 +511,14 @@ static void check_counts(void)
 		return;
 	/* RCU frees the timers after a grace period: up to 30 s */
 	for (int t = 0; t < 30000; t += 20) {
-		n[0] = slab_objects(caches[0]);
-		n[1] = slab_objects(caches[1]);
+		n[0] = slab_objects(timer_caches[0]);
+		n[1] = slab_objects(timer_caches[1]);
 		if (n[0] == count_start[0] && n[1] == count_start[1])
 			return;
 		usleep(20000);
 	}
 	violation("slab objects not back after 30 s: %s %ld (start %ld), %s %ld (start %ld)",
-		  caches[0], n[0], count_start[0], caches[1], n[1], count_start[1]);
+		  timer_caches[0], n[0], count_start[0], timer_caches[1], n[1], count_start[1]);
 }
 
 /*
@@ -637,41 +600,21 @@ static void run_scenario(const struct scenario *s, enum mode m)
 	       o == '.' ? ", then success" : ", then the attempt went wrong", now() - t0);
 }
 
-static int kmemleak_cmd(const char *cmd)
-{
-	return write_file("/sys/kernel/debug/kmemleak", cmd);
-}
-
 static void check_kmemleak(void)
 {
-	char line[256];
-	int leaks = 0, lines = 0;
 	double t0 = now();
-	FILE *f;
+	int leaks;
 
 	cur_what = "kmemleak";
-	if (kmemleak_cmd("scan")) {
+	leaks = kmemleak_leaks("# kmemleak: ", 60);
+	if (leaks < 0) {
 		printf("# kmemleak: not available\n");
 		sleep(5);	/* still give a late WARN its time */
-		return;
-	}
-	/* Objects younger than 5 s are not reported; a second scan confirms */
-	sleep(6);
-	kmemleak_cmd("scan");
-	kmemleak_cmd("scan");
-	f = fopen("/sys/kernel/debug/kmemleak", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strstr(line, "unreferenced object"))
-			leaks++;
-		if (leaks && lines++ < 60)
-			printf("# kmemleak: %s", line);
-	}
-	if (f)
-		fclose(f);
-	if (leaks)
+	} else if (leaks) {
 		violation("%d unreferenced objects", leaks);
-	else
+	} else {
 		printf("# kmemleak: no unreferenced objects (%.0f s)\n", now() - t0);
+	}
 }
 
 static int exec_check(void)
@@ -733,19 +676,19 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++) {
 		char path[128];
 
-		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/sanity_checks", caches[i]);
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/sanity_checks", timer_caches[i]);
 		counts_exact &= read_long(path) == 1;
-		count_start[i] = slab_objects(caches[i]);
+		count_start[i] = slab_objects(timer_caches[i]);
 	}
 	taint_start = read_long("/proc/sys/kernel/tainted");
 	printf("# posix_timer_faults: xarray nodes of %d bytes; restore mode %s\n", node_size,
 	       have_restore ? "available" : "not available (EINVAL): its scenarios do not run");
 	if (counts_exact)
-		printf("# slab objects at the start: %s %ld, %s %ld\n", caches[0],
-		       count_start[0], caches[1], count_start[1]);
+		printf("# slab objects at the start: %s %ld, %s %ld\n", timer_caches[0],
+		       count_start[0], timer_caches[1], count_start[1]);
 	else
 		printf("# slab objects not checked: exact only with slub_debug=F,%s,%s\n",
-		       caches[0], caches[1]);
+		       timer_caches[0], timer_caches[1]);
 	if (taint_start & TAINT_WARN)
 		printf("# TAINT_WARN already set at the start (an earlier WARN): not checked\n");
 	/* Only leaks from now on: a scan reports those from before, which "clear" then hides */

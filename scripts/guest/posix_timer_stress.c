@@ -53,15 +53,8 @@
 
 #include <linux/prctl.h>
 
-#ifndef PR_TIMER_CREATE_RESTORE_IDS
-#define PR_TIMER_CREATE_RESTORE_IDS	77
-#define PR_TIMER_CREATE_RESTORE_IDS_OFF	0
-#define PR_TIMER_CREATE_RESTORE_IDS_ON	1
-#define PR_TIMER_CREATE_RESTORE_IDS_GET	2
-#endif
-#ifndef TIMER_ANY_ID
-#define TIMER_ANY_ID			INT_MIN
-#endif
+#include "guest_util.h"
+
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
@@ -603,36 +596,6 @@ static void drain_signals(void)
 	}
 }
 
-/* Read /proc/self/timers into ids[] (up to max), with raw syscalls only: safe after fork(). */
-static int proc_timer_ids(int *ids, int max)
-{
-	static __thread char buf[1 << 16];
-	int fd, n = 0, len = 0, r;
-	char *p, *nl;
-
-	fd = open("/proc/self/timers", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
-		len += r;
-		buf[len] = 0;
-		/* An entry is several lines; the one with its ID starts with "ID: " */
-		for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
-			if (strncmp(p, "ID: ", 4))
-				continue;
-			if (n >= max) {
-				close(fd);
-				return -1;
-			}
-			ids[n++] = atoi(p + 4);
-		}
-		len -= p - buf;
-		memmove(buf, p, len);
-	}
-	close(fd);
-	return r < 0 ? -1 : n;
-}
-
 /* fork(), a failure reported as a violation: returns the child's PID, 0 in the child, or -1 */
 static pid_t fork_child(void)
 {
@@ -983,85 +946,33 @@ static int exec_check(void)
 	return bad;
 }
 
-/* Objects of a slab cache, exact with slub_debug for it; -1 if not available. */
-static long slab_objects(const char *cache)
-{
-	char path[128];
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	f = fopen(path, "w");
-	if (f) {
-		fputs("1", f);
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", cache);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
-
-static const char *const caches[] = { "posix_timers_cache", "sigqueue" };
-
-static int kmemleak(const char *cmd)
-{
-	int fd = open("/sys/kernel/debug/kmemleak", O_WRONLY), ret;
-
-	if (fd < 0)
-		return -1;
-	ret = write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 /* Nothing left behind: slab objects back to the start, kmemleak quiet. */
 static void check_leaks(const long *start)
 {
-	char line[256];
-	int i, leaks = 0;
-	FILE *f;
+	int i, leaks;
 
 	for (i = 0; i < 2; i++) {
 		long n = -1;
 		/* RCU frees the timers after a grace period, KASAN's quarantine holds them */
 		for (int tries = 0; tries < 60; tries++) {
-			n = slab_objects(caches[i]);
+			n = slab_objects(timer_caches[i]);
 			if (n == start[i])
 				break;
 			usleep(500000);
 		}
 		if (start[i] < 0)
 			printf("stress: %s: object count not available (no SLUB_DEBUG or sysfs)\n",
-			       caches[i]);
+			       timer_caches[i]);
 		else if (n != start[i])
-			violation("%s: %ld objects at the start, %ld at the end", caches[i],
+			violation("%s: %ld objects at the start, %ld at the end", timer_caches[i],
 				  start[i], n);
 		else
-			printf("stress: %s: %ld objects at the start and at the end\n", caches[i], n);
+			printf("stress: %s: %ld objects at the start and at the end\n", timer_caches[i], n);
 	}
-	if (kmemleak("scan")) {
+	leaks = kmemleak_leaks("kmemleak: ", 60);
+	if (leaks < 0)
 		printf("stress: kmemleak not available\n");
-		return;
-	}
-	/* Objects younger than 5 s are not reported; a second scan confirms. */
-	sleep(6);
-	kmemleak("scan");
-	kmemleak("scan");
-	f = fopen("/sys/kernel/debug/kmemleak", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strstr(line, "unreferenced object"))
-			leaks++;
-		if (leaks && leaks <= 10)
-			printf("kmemleak: %s", line);
-	}
-	if (f)
-		fclose(f);
-	if (leaks)
+	else if (leaks)
 		violation("kmemleak: %d unreferenced objects", leaks);
 	else
 		printf("stress: kmemleak: no unreferenced objects\n");
@@ -1114,8 +1025,8 @@ int main(int argc, char **argv)
 	       have_restore ? "available" : "not available (EINVAL): not used");
 	fflush(stdout);
 	for (i = 0; i < 2; i++)
-		start[i] = slab_objects(caches[i]);
-	kmemleak("clear");
+		start[i] = slab_objects(timer_caches[i]);
+	kmemleak_cmd("clear");
 
 	t0 = now();
 	end = t0 + seconds;

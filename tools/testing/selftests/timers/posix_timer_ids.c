@@ -74,11 +74,6 @@ static int timer_gettime_err(int id)
 	return sys_timer_gettime(id, &val) ? errno : 0;
 }
 
-static bool timer_exists(int id)
-{
-	return timer_gettime_err(id) == 0;
-}
-
 /*
  * Fork a child which creates one timer, reports the ID through a pipe and
  * stays alive until the write end of @release is closed everywhere.

@@ -97,13 +97,6 @@ static int create_auto(void)
 	return id;
 }
 
-static bool timer_exists(int id)
-{
-	struct itimerspec val;
-
-	return !sys_timer_gettime(id, &val);
-}
-
 /* True if /proc/self/timers lists exactly the @nr IDs in @ids, ascending */
 static bool proc_timers_are(const int *ids, int nr)
 {

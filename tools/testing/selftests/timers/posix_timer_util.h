@@ -100,6 +100,14 @@ static inline int sys_timer_delete(int id)
 	return syscall(__NR_timer_delete, id);
 }
 
+/* Whether the process has a timer with this ID */
+static inline bool timer_exists(int id)
+{
+	struct itimerspec val;
+
+	return !sys_timer_gettime(id, &val);
+}
+
 /* Entry of /proc/$PID/timers, see show_timer() in fs/proc/base.c */
 struct proc_timer {
 	int id;

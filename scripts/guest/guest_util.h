@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the harness's guest programs (posix_timer_stress, posix_timer_faults) share: the IDs
+ * /proc/self/timers lists, the object counts of the slab caches a POSIX timer allocates
+ * from, and kmemleak.
+ */
+#ifndef GUEST_UTIL_H
+#define GUEST_UTIL_H
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Read /proc/self/timers into ids[] (up to max), with raw syscalls only: safe after fork(). */
+static inline int proc_timer_ids(int *ids, int max)
+{
+	static __thread char buf[1 << 16];
+	int fd, n = 0, len = 0, r;
+	char *p, *nl;
+
+	fd = open("/proc/self/timers", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+		len += r;
+		buf[len] = 0;
+		/* An entry is several lines; the one with its ID starts with "ID: " */
+		for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
+			if (strncmp(p, "ID: ", 4))
+				continue;
+			if (n >= max) {
+				close(fd);
+				return -1;
+			}
+			ids[n++] = atoi(p + 4);
+		}
+		len -= p - buf;
+		memmove(buf, p, len);
+	}
+	close(fd);
+	return r < 0 ? -1 : n;
+}
+
+/* The caches of a timer and its sigqueue: exact object counts with slub_debug=F for them */
+static const char *const timer_caches[] = { "posix_timers_cache", "sigqueue" };
+
+/*
+ * The objects of a slab cache after shrinking it, which also empties KASAN's quarantine;
+ * -1 when not available (no SLUB_DEBUG or sysfs).
+ */
+static inline long slab_objects(const char *cache)
+{
+	char path[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", cache);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/* A command to kmemleak ("scan", "clear"): 0, or -1 without kmemleak */
+static inline int kmemleak_cmd(const char *cmd)
+{
+	int fd = open("/sys/kernel/debug/kmemleak", O_WRONLY), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Scan for leaks and return the number of unreferenced objects kmemleak reports, printing
+ * up to @max_lines lines of its report, each after @prefix; -1 without kmemleak. Objects
+ * younger than 5 s are not reported, so it waits 6 s, and a second scan confirms.
+ */
+static inline int kmemleak_leaks(const char *prefix, int max_lines)
+{
+	char line[256];
+	int leaks = 0, lines = 0;
+	FILE *f;
+
+	if (kmemleak_cmd("scan"))
+		return -1;
+	sleep(6);
+	kmemleak_cmd("scan");
+	kmemleak_cmd("scan");
+	f = fopen("/sys/kernel/debug/kmemleak", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strstr(line, "unreferenced object"))
+			leaks++;
+		if (leaks && lines++ < max_lines)
+			printf("%s%s", prefix, line);
+	}
+	if (f)
+		fclose(f);
+	return leaks;
+}
+
+#endif /* GUEST_UTIL_H */
