@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Read /proc/self/timers into ids[] (up to max), with raw syscalls only: safe after fork(). */
@@ -47,6 +48,30 @@ static inline int proc_timer_ids(int *ids, int max)
 static const char *const timer_caches[] = { "posix_timers_cache", "sigqueue" };
 
 /*
+ * Timers are freed with kfree_rcu(), which hands its batches to RCU when they are full or
+ * after up to five seconds; its shrinker does it at once, and drop_caches runs the shrinkers
+ * (2: slab, 4: without a message). That takes a while on a debug kernel: at most every half
+ * second.
+ */
+static inline void kfree_rcu_flush(void)
+{
+	static struct timespec last;
+	struct timespec now;
+	FILE *f;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec && (now.tv_sec - last.tv_sec) * 1000000000L +
+	    now.tv_nsec - last.tv_nsec < 500000000L)
+		return;
+	last = now;
+	f = fopen("/proc/sys/vm/drop_caches", "w");
+	if (f) {
+		fputs("6", f);
+		fclose(f);
+	}
+}
+
+/*
  * The objects of a slab cache after shrinking it, which also empties KASAN's quarantine;
  * -1 when not available (no SLUB_DEBUG or sysfs).
  */
@@ -56,6 +81,7 @@ static inline long slab_objects(const char *cache)
 	long n = -1;
 	FILE *f;
 
+	kfree_rcu_flush();
 	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
 	f = fopen(path, "w");
 	if (f) {
@@ -69,6 +95,25 @@ static inline long slab_objects(const char *cache)
 	if (fscanf(f, "%ld", &n) != 1)
 		n = -1;
 	fclose(f);
+	return n;
+}
+
+/*
+ * slab_objects() once nothing is being freed anymore: the same count three times in a row, a
+ * second apart. What kfree_rcu() still held when the program started (the timers of the
+ * KUnit suite at boot, for instance) is freed within that. -1 when not available.
+ */
+static inline long slab_objects_settled(const char *cache)
+{
+	long prev, n = slab_objects(cache);
+	int same = 0;
+
+	for (int i = 0; i < 20 && same < 2; i++) {
+		sleep(1);
+		prev = n;
+		n = slab_objects(cache);
+		same = n == prev ? same + 1 : 0;
+	}
 	return n;
 }
 

@@ -678,7 +678,7 @@ int main(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/sanity_checks", timer_caches[i]);
 		counts_exact &= read_long(path) == 1;
-		count_start[i] = slab_objects(timer_caches[i]);
+		count_start[i] = slab_objects_settled(timer_caches[i]);
 	}
 	taint_start = read_long("/proc/sys/kernel/tainted");
 	printf("# posix_timer_faults: xarray nodes of %d bytes; restore mode %s\n", node_size,

@@ -1025,7 +1025,7 @@ int main(int argc, char **argv)
 	       have_restore ? "available" : "not available (EINVAL): not used");
 	fflush(stdout);
 	for (i = 0; i < 2; i++)
-		start[i] = slab_objects(timer_caches[i]);
+		start[i] = slab_objects_settled(timer_caches[i]);
 	kmemleak_cmd("clear");
 
 	t0 = now();

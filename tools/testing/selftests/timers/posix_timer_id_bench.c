@@ -45,6 +45,22 @@
  *			without the prctl
  *   plain_create	the time of two timer_create() calls without restore
  *			mode, averaged like restore_prctl, for reference
+ *   cost_syscall	the time of getppid(), the system call which does
+ *			least: what every value of the cost rows includes
+ *   cost_low		the cost of each operation at IDs from 16: the mean
+ *			time of a timer_create() and timer_delete() pair, one
+ *			after the other, over 2000 pairs (cost_low_pair);
+ *			then 2000 timers are created (cost_low_create), looked
+ *			up by timer_gettime() (cost_low_gettime) and
+ *			timer_getoverrun() (cost_low_getoverrun) in ascending
+ *			order and deleted (cost_low_delete), the mean time
+ *			per call of each
+ *   cost_1e6		the same at IDs from 1000000, reached in restore
+ *			mode or, without it, by the create/delete loop
+ *   cost_2e30		the same at IDs from 2^30, which needs restore mode
+ *			(the loop would take 2^30 rounds). Under QEMU with
+ *			-icount shift=0 the times of these rows are numbers
+ *			of instructions.
  *   mem_dense		memory for 2048 timers with the IDs 0..2047, taken
  *			from memory.stat of a cgroup v2 memory controller
  *			group of the process that creates them: the growth
@@ -99,7 +115,7 @@
 #include "posix_timer_util.h"
 
 #define MAX_RUNS	100
-#define MAX_VALUES	3
+#define MAX_VALUES	5
 #define MAX_WORKERS	65536
 
 #define WARMUP		16	/* untimed rounds before the timed ones */
@@ -108,6 +124,7 @@
 #define FEW_LOOKUPS	250
 #define FEW_CHURN	25
 #define MEM_TIMERS	2048
+#define COST_TIMERS	2000	/* alive during the cost rows' lookups */
 #define SHUFFLE_SEED	0x9e3779b9u
 
 #define WHY_LEN		256	/* of an explanation */
@@ -631,6 +648,110 @@ static void restore_loop(const struct row *row, struct run_result *res)
 	res->ok = true;
 }
 
+/* The time of one getppid(), averaged over COST_TIMERS calls */
+static void cost_syscall(const struct row *row, struct run_result *res)
+{
+	int64_t t0;
+	int i;
+
+	warm_up();
+	t0 = now_ns();
+	for (i = 0; i < COST_TIMERS; i++)
+		syscall(SYS_getppid);
+	res->val[0] = (now_ns() - t0) / COST_TIMERS;
+	res->ok = true;
+}
+
+/*
+ * Move the ID counter to @first: the next timer gets that ID. In restore
+ * mode, by creating and deleting a timer with the ID before it; without,
+ * by the create/delete loop, unless that takes too long.
+ */
+static bool cost_start(int first, struct run_result *res)
+{
+	int id = first - 1;
+
+	if (first <= WARMUP)
+		return true;
+	if (restore_mode()) {
+		if (create_none(&id) || id != first - 1 ||
+		    prctl(PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, 0, 0, 0)) {
+			fail(res->why, sizeof(res->why), "timer_create in restore mode", 0);
+			return false;
+		}
+	} else if (first > restore_ids[0]) {
+		res->unsupported = true;
+		return false;
+	} else if (!create_by_loop(first - 1)) {
+		snprintf(res->why, sizeof(res->why), "the create/delete loop to ID %d failed",
+			 first - 1);
+		return false;
+	}
+	if (sys_timer_delete(id)) {
+		fail(res->why, sizeof(res->why), "timer_delete", 0);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The mean time per call of each operation, at IDs from row->arg on:
+ * create+delete pairs, then COST_TIMERS creates, lookups and deletes. Each
+ * new timer must get the ID after the one before.
+ */
+static void cost_ops(const struct row *row, struct run_result *res)
+{
+	int i, id, expect = row->arg > WARMUP ? row->arg : WARMUP, *ids;
+	struct itimerspec its;
+	int64_t t[6];
+
+	ids = calloc(COST_TIMERS, sizeof(*ids));
+	if (!ids) {
+		snprintf(res->why, sizeof(res->why), "out of memory");
+		return;
+	}
+	warm_up();
+	if (!cost_start(row->arg, res))
+		return;
+	t[0] = now_ns();
+	for (i = 0; i < COST_TIMERS; i++, expect++) {
+		if (create_none(&id) || id != expect || sys_timer_delete(id)) {
+			fail(res->why, sizeof(res->why), "create+delete pair", i);
+			return;
+		}
+	}
+	t[1] = now_ns();
+	for (i = 0; i < COST_TIMERS; i++, expect++) {
+		if (create_none(&ids[i]) || ids[i] != expect) {
+			fail(res->why, sizeof(res->why), "timer_create", i);
+			return;
+		}
+	}
+	t[2] = now_ns();
+	for (i = 0; i < COST_TIMERS; i++) {
+		if (sys_timer_gettime(ids[i], &its)) {
+			fail(res->why, sizeof(res->why), "timer_gettime", i);
+			return;
+		}
+	}
+	t[3] = now_ns();
+	if (getoverrun_timers(ids, NULL, COST_TIMERS) != COST_TIMERS) {
+		fail(res->why, sizeof(res->why), "timer_getoverrun", COST_TIMERS);
+		return;
+	}
+	t[4] = now_ns();
+	for (i = 0; i < COST_TIMERS; i++) {
+		if (sys_timer_delete(ids[i])) {
+			fail(res->why, sizeof(res->why), "timer_delete", i);
+			return;
+		}
+	}
+	t[5] = now_ns();
+	for (i = 0; i < 5; i++)
+		res->val[i] = (t[i + 1] - t[i]) / COST_TIMERS;
+	res->ok = true;
+}
+
 /* The cgroup v2 setup of the memory rows, made once by main() */
 static struct {
 	bool ok;
@@ -994,6 +1115,16 @@ static const struct row rows[] = {
 	{ "restore_prctl", restore_prctl, 0, false, "ns", { "restore_prctl" } },
 	{ "restore_loop", restore_loop, 0, true, "ns", { "restore_loop" } },
 	{ "plain_create", plain_create, 0, false, "ns", { "plain_create" } },
+	{ "cost_syscall", cost_syscall, 0, false, "ns", { "cost_syscall" } },
+	{ "cost_low", cost_ops, 0, false, "ns",
+	  { "cost_low_pair", "cost_low_create", "cost_low_gettime", "cost_low_getoverrun",
+	    "cost_low_delete" } },
+	{ "cost_1e6", cost_ops, 1000000, false, "ns",
+	  { "cost_1e6_pair", "cost_1e6_create", "cost_1e6_gettime", "cost_1e6_getoverrun",
+	    "cost_1e6_delete" } },
+	{ "cost_2e30", cost_ops, 1 << 30, false, "ns",
+	  { "cost_2e30_pair", "cost_2e30_create", "cost_2e30_gettime",
+	    "cost_2e30_getoverrun", "cost_2e30_delete" } },
 	{ "mem_dense", mem_index, 1, true, "B",
 	  { "mem_dense", "mem_dense_per_timer", "mem_dense_slab_per_timer" } },
 	{ "mem_sparse", mem_index, 512, true, "B",

@@ -10,7 +10,8 @@
  *    TIMER_ANY_ID, -EINVAL, -EFAULT,
  *  - the next automatic ID follows the last restored one, -EBUSY leaves
  *    it alone, the search for a free ID after a wrap around,
- *  - the reservation of the next ID which timer_delete() leaves,
+ *  - the deleted timer which stays in its slot until the next
+ *    timer_create(): its ID is free at once,
  *  - failed requests leave no timer, ID or sigqueue behind,
  *  - races of exact requests with each other, with automatic allocation,
  *    with the prctl and with timer_delete(),
@@ -410,54 +411,57 @@ static int errno_of(int ret)
 }
 
 /*
- * timer_delete() leaves a reservation at the next automatic ID if that is
- * free. It is not a timer: lookups fail, an exact request for the ID
- * succeeds and moves the counter after it, and an automatic allocation
- * takes it. Both ways of deleting are covered, the newest timer (the
- * reservation follows it) and an older one.
+ * timer_delete() leaves the timer it deletes in its slot, invalid, until
+ * the next timer_create() erases it; a second timer_delete() in a row
+ * erases its timer at once. Either way the timer is gone for lookups and
+ * its ID is free at once: for an exact request, for the automatic
+ * allocation next to it and for a restore elsewhere.
  */
-TEST_F(restore, reserved_next_id_can_be_restored)
+TEST_F(restore, deleted_id_can_be_restored_at_once)
 {
 	struct itimerspec val = { .it_value.tv_sec = 100 };
 
-	/* Newest timer 0 deleted: the reservation is at 1 */
+	/* The newest timer deleted */
 	ASSERT_EQ(create_auto(), 0);
 	ASSERT_EQ(sys_timer_delete(0), 0);
-	EXPECT_FALSE(timer_exists(1));
-	EXPECT_EQ(errno_of(sys_timer_settime(1, 0, &val, NULL)), EINVAL);
-	EXPECT_EQ(errno_of(sys_timer_getoverrun(1)), EINVAL);
-	EXPECT_EQ(errno_of(sys_timer_delete(1)), EINVAL);
-	EXPECT_EQ(create_id(1), 1);
-	EXPECT_TRUE(timer_exists(1));
-	EXPECT_EQ(create_auto(), 2);
+	EXPECT_FALSE(timer_exists(0));
+	EXPECT_EQ(errno_of(sys_timer_settime(0, 0, &val, NULL)), EINVAL);
+	EXPECT_EQ(errno_of(sys_timer_getoverrun(0)), EINVAL);
+	EXPECT_EQ(errno_of(sys_timer_delete(0)), EINVAL);
+	EXPECT_EQ(create_id(0), 0);
+	EXPECT_TRUE(timer_exists(0));
+	EXPECT_EQ(create_auto(), 1);
 
-	/* Older timer 1 deleted: the reservation is at the counter, 3 */
+	/* Two deleted in a row, restored in the other order */
+	ASSERT_EQ(create_auto(), 2);
 	ASSERT_EQ(sys_timer_delete(1), 0);
+	ASSERT_EQ(sys_timer_delete(2), 0);
 	EXPECT_FALSE(timer_exists(1));
-	EXPECT_FALSE(timer_exists(3));
-	EXPECT_EQ(errno_of(sys_timer_delete(3)), EINVAL);
-	EXPECT_EQ(create_id(3), 3);
-	EXPECT_TRUE(timer_exists(3));
+	EXPECT_FALSE(timer_exists(2));
+	EXPECT_EQ(create_id(2), 2);
+	EXPECT_EQ(create_id(1), 1);
+	/* The counter is at 2, taken: the search finds 3 */
+	EXPECT_EQ(create_auto(), 3);
+
+	/* The automatic allocation next to a deleted timer */
+	ASSERT_EQ(sys_timer_delete(3), 0);
 	EXPECT_EQ(create_auto(), 4);
+	EXPECT_FALSE(timer_exists(3));
+	EXPECT_EQ(create_id(3), 3);
 
-	/* An automatic allocation takes the reservation */
+	/* A restore elsewhere */
 	ASSERT_EQ(sys_timer_delete(4), 0);
-	EXPECT_FALSE(timer_exists(5));
-	EXPECT_EQ(create_auto(), 5);
-	EXPECT_TRUE(timer_exists(5));
-
-	/* A restore elsewhere drops the reservation, the ID stays free */
-	ASSERT_EQ(sys_timer_delete(5), 0);
-	ASSERT_EQ(create_id(100), 100);
-	EXPECT_FALSE(timer_exists(6));
-	EXPECT_EQ(create_id(6), 6);
-	EXPECT_EQ(create_auto(), 7);
+	EXPECT_EQ(create_id(100), 100);
+	EXPECT_FALSE(timer_exists(4));
+	EXPECT_EQ(create_id(4), 4);
+	EXPECT_TRUE(timer_exists(0));
+	EXPECT_TRUE(timer_exists(1));
 	EXPECT_TRUE(timer_exists(2));
 	EXPECT_TRUE(timer_exists(100));
 }
 
-/* Reservations of the next ID are not listed either */
-TEST_F(restore_proc, reserved_next_id_is_not_listed)
+/* Deleted timers which wait in their slot are not listed */
+TEST_F(restore_proc, deleted_timers_are_not_listed)
 {
 	const int ids[] = { 2 };
 
