@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# Shared helpers for the harness scripts. Sourced, never run.
+# Shared helpers of the harness scripts. Sourced, never run.
+#
+# Configuration, all optional (README: "Configuration"):
+#   PT_BUILD         the build directory (default build/ in the repo)
+#   PT_JOBS          make -j (default: nproc)
+#   PT_ACCEL         kvm or tcg: skip the accelerator probe (scripts/boot)
+#   PT_SMP, PT_MEM   the guest's vCPUs (default 2) and memory (default 2G)
+#   PT_TEST_TIMEOUT  seconds a test may run in the guest (default 600)
+#   PT_BOOT_TIMEOUT  seconds a boot may take on the host (default 1800)
+#   PT_KERNEL_ARGS   more kernel command line for every boot
+#   PT_EXTRA_CONFIG  one more config fragment for every kernel build
+#   PT_DEBIAN_MIRROR the Debian archive of the private apt source lists (default: the
+#                    machine's own, from its apt sources)
+#   PT_CRIU_REFRESH  1: scripts/criu-root fetches the suites' current criu packages
+#   PT_STRESS_SECONDS  how long scripts/test stresses (default 60)
+# For the harness's own checks (scripts/harness-checks): PT_KBUILD, PT_LOGS and PT_PATCHES,
+# the kernel output, log and patch directories.
 # shellcheck disable=SC2034  # variables are used by the scripts that source this file
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD_DIR:-$ROOT/build}
-BASE_SRC=$BUILD/linux		# git repo, checked out at tag 'base'
-APPLY_SRC=${APPLY_SRC:-$BUILD/apply}	# worktree: base + git am patches/*
+S=$ROOT/scripts
+BUILD=${PT_BUILD:-$ROOT/build}
+KBUILD=${PT_KBUILD:-$BUILD/kbuild}	# O= directories, one per variant
+LOGS=${PT_LOGS:-$BUILD/logs}
+PATCHES_DIR=${PT_PATCHES:-$ROOT/patches}
+TESTS_OUT=$BUILD/tests		# selftest binaries, the initramfs, tests.list
 DEV_SRC=$BUILD/dev		# worktree for developers: one commit per patch
-KBUILD=${KBUILD:-$BUILD/kbuild}	# O= directories, one per variant
-TESTS_OUT=$BUILD/tests		# selftest binaries and initramfs
-LOGS=${LOGS:-$BUILD/logs}
-PATCHES_DIR=${PATCHES_DIR:-$ROOT/patches}
-SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
-SRC_PACKAGE=linux-source-6.12
-# The peer for the benchmarks: upstream's design (scripts/peer-tree).
-PEER_SRC=$BUILD/peer
-PEER_PACKAGE=linux-source-7.3
-PEER_SUITE=trixie-backports
-JOBS=${JOBS:-$(nproc)}
+KERNELS=$S/kernels		# the table of trees and kernel variants
+JOBS=${PT_JOBS:-$(nproc)}
 # Fixed identity and dates make the base commit reproducible across machines.
 GIT_ID=(-c user.name="posix-timers harness" -c user.email="harness@localhost")
 # The author and signer the committed series carries: an obvious placeholder, never a made-up
@@ -29,15 +39,31 @@ PLACEHOLDER_ID="Your Name <your.name@example.invalid>"
 # the kernel's semantic patches need: an OCaml compiler (ocaml) for their OCaml rules, and
 # the Python runtime library that spatch loads for their Python rules (libpython3.11).
 # (bookworm's ocaml-nox is a transitional package for ocaml.)
-PACKAGES=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
+# With them, the source packages of the trees of scripts/kernels (deb:PACKAGE without a suite).
+PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev
 	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
 	  busybox-static shellcheck gcc-multilib sparse coccinelle ocaml libpython3.11)
+mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(awk '$1 == "tree" && $4 ~ /^deb:[^@]*$/ {
+	sub(/^deb:/, "", $4); print $4 }' "$KERNELS")
 BENCH_PACKAGES=(gnuplot-nox)	# scripts/bench's chart
 CRIU_PACKAGES=(binutils dpkg)	# scripts/criu-root: readelf, dpkg-deb
 ALL_PACKAGES=("${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${CRIU_PACKAGES[@]}")
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The comment block at the top of the calling script, from its second line to the first line
+# that is not a comment: its help.
+usage() {
+	sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit "${1:-0}"
+}
+# The common options: a script's getopts loop hands its unknown options here.
+#   -h  help: the script's header
+bad_option() {
+	[ "$1" = h ] && usage 0
+	usage 2 >&2
+}
 
 # Run a stage and report how long it took: stage NAME CMD...
 stage() {
@@ -52,6 +78,128 @@ stage() {
 	fi
 	return $rc
 }
+
+# --- The table of kernels (scripts/kernels) ---
+
+# The fields after NAME of the line 'KIND NAME ...'; fails when there is none.
+table_row() {
+	awk -v k="$1" -v n="$2" '$1 == k && $2 == n {
+		$1 = $2 = ""; sub(/^ +/, ""); print; found = 1 } END { exit !found }' "$KERNELS" ||
+		die "no $1 '$2' in $KERNELS"
+}
+# Field N (1: the first after NAME) of 'KIND NAME ...'.
+table_field() {
+	local row
+	row=$(table_row "$1" "$2") || exit 1
+	awk -v i="$3" '{ print $i }' <<<"$row"
+}
+# Every NAME of KIND.
+table_names() { awk -v k="$1" '$1 == k { print $2 }' "$KERNELS"; }
+
+tree_dir() {
+	local dir
+	dir=$(table_field tree "$1" 1) || exit 1
+	echo "$BUILD/$dir"
+}
+tree_source() { table_field tree "$1" 2; }
+tree_option() { table_field tree "$1" 3; }
+kernel_tree() { table_field kernel "$1" 1; }
+kernel_src() {
+	local tree
+	tree=$(kernel_tree "$1") || exit 1
+	tree_dir "$tree"
+}
+kernel_baseline() { table_field kernel "$1" 3; }
+# The config fragments of VARIANT, as paths, in order.
+kernel_fragments() {
+	local f frags
+	frags=$(table_field kernel "$1" 2) || exit 1
+	for f in ${frags//,/ }; do
+		echo "$S/config/$f.config"
+	done
+}
+# The base tree whose repo TREE is, or hangs off as a worktree (series:, commits:).
+tree_repo() {
+	local src
+	src=$(tree_source "$1") || exit 1
+	case $src in
+	deb:*)     echo "$1" ;;
+	series:* | commits:*) tree_repo "${src#*:}" ;;
+	*)         die "tree $1: unknown source $src" ;;
+	esac
+}
+
+# The two trees most commands talk about: the base and the series applied to it.
+BASE_SRC=$(tree_dir base)
+SERIES_SRC=$(tree_dir series)
+
+# Make TREE ready: unpack it, or apply the series to its base.
+prepare_tree() {
+	local src
+	src=$(tree_source "$1")
+	case $src in
+	deb:*)    stage "tree-$1" "$S/tree" "$1" ;;
+	series:*) prepare_tree "${src#series:}"; stage "apply-$1" "$S/apply" "$1" ;;
+	commits:*) prepare_tree "${src#commits:}" ;;
+	esac
+}
+
+# What every job that boots kernels starts with: the packages, the trees of the variants,
+# the kernels VARIANT... and the initramfs, each a stage.
+prepare_kernels() {
+	local v t trees=()
+	stage packages ensure_packages
+	for v in "$@"; do
+		t=$(kernel_tree "$v") || exit 1
+		[[ " ${trees[*]} " == *" $t "* ]] || trees+=("$t")
+	done
+	# The initramfs is built from the series tree.
+	[[ " ${trees[*]} " == *" series "* ]] || trees+=(series)
+	for t in "${trees[@]}"; do
+		prepare_tree "$t"
+	done
+	log "base: $(tree_version base)"
+	for v in "$@"; do
+		stage "build-$v" "$S/build" "$v"
+	done
+	stage initramfs "$S/initramfs"
+}
+
+# --- Accelerator, boots and records ---
+
+# The accelerator of this job: PT_ACCEL, or a probe boot of VARIANT (scripts/boot -p).
+# Exported, so that every boot of the job uses it.
+job_accel() {
+	PT_ACCEL=${PT_ACCEL:-$("$S/boot" -p "$1")}
+	export PT_ACCEL
+}
+
+# A record of the job that made the logs: record_start JOB [KEY=VALUE...] writes
+# $LOGS/record-JOB.txt; record_end JOB RESULT adds the result and keeps a copy under
+# $BUILD/records/. scripts/verdict prints it with the verdict.
+record_start() {
+	local job=$1 f=$LOGS/record-$1.txt dirty=
+	shift
+	[ -z "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
+		dirty=" (with uncommitted changes)"
+	{
+		echo "job=$job"
+		echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "harness=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
+		echo "series=$(series_hash)"
+		echo "base=$(tree_version base 2>/dev/null || echo unknown)"
+		printf '%s\n' "$@"
+	} >"$f"
+}
+record_end() {
+	local f=$LOGS/record-$1.txt
+	echo "result=$2" >>"$f"
+	echo "finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$f"
+	mkdir -p "$BUILD/records"
+	cp "$f" "$BUILD/records/$(date -u +%Y%m%dT%H%M%SZ)-$1.txt"
+}
+
+# --- Packages ---
 
 # Install the Debian packages the harness needs, or those named; a no-op when all are there.
 ensure_packages() {
@@ -70,18 +218,18 @@ ensure_packages() {
 }
 
 # The URI of the Debian archive where the private apt source lists (other suites: sid,
-# trixie-backports) and debootstrap fetch: DEBIAN_MIRROR, or else the machine's archive for
-# its own release, from its apt sources (no host is written into the harness).
+# trixie-backports) and debootstrap fetch: PT_DEBIAN_MIRROR, or else the machine's archive
+# for its own release, from its apt sources (no host is written into the harness).
 debian_mirror() {
 	local codename f
-	[ -z "${DEBIAN_MIRROR:-}" ] || { echo "$DEBIAN_MIRROR"; return 0; }
+	[ -z "${PT_DEBIAN_MIRROR:-}" ] || { echo "$PT_DEBIAN_MIRROR"; return 0; }
 	codename=$(os_codename)
 	for f in Release Codename; do
 		# shellcheck disable=SC2016  # apt's field, not a command substitution
 		apt-get indextargets --format '$(REPO_URI)' "$f: $codename" "Created-By: Packages" |
 			head -n 1 | grep . && return 0
 	done
-	die "no apt source for $codename: set DEBIAN_MIRROR"
+	die "no apt source for $codename: set PT_DEBIAN_MIRROR"
 }
 # The machine's Debian release: bookworm, ...
 os_codename() {
@@ -89,65 +237,65 @@ os_codename() {
 		die "no VERSION_CODENAME in /etc/os-release"
 }
 
-# The 6.12.y release and Debian package version of the base tree, as its commit records them.
-base_version() {
-	git -C "$BASE_SRC" log -1 --format=%s base
+# --- Trees and the series ---
+
+# The release and Debian package version of a deb: TREE, as its base commit records them.
+tree_version() {
+	git -C "$(tree_dir "$1")" log -1 --format=%s base
 }
 
-# A git worktree of the base repo at DIR, detached at REF; one whose repo is gone is made anew.
+# A git worktree of TREE's repo at DIR, detached at REF; one whose repo is gone is made anew.
 ensure_worktree() {
-	local dir=$1 ref=$2
+	local repo dir=$2 ref=$3
+	repo=$(tree_dir "$(tree_repo "$1")")
 	git -C "$dir" rev-parse --git-dir >/dev/null 2>&1 && return 0
 	rm -rf "$dir"
-	git -C "$BASE_SRC" worktree prune
-	git -C "$BASE_SRC" worktree add -q --detach "$dir" "$ref"
+	git -C "$repo" worktree prune
+	git -C "$repo" worktree add -q --detach "$dir" "$ref"
 }
 
 # Top-level directories of the repo that hold copies of the files the series creates.
 COPY_DIRS=(kernel include tools Documentation)
 
-# Files the commits base..HEAD of TREE create under COPY_DIRS.
+# Files the commits base..HEAD of TREE (a directory) create under COPY_DIRS.
 series_new_files() {
 	git -C "$1" diff --name-only --diff-filter=A base HEAD -- "${COPY_DIRS[@]}"
 }
 
-# Names in variable VAR (TEST_GEN_PROGS, TEST_GEN_FILES, ...) of TREE's timers selftests Makefile.
+# Names in variable VAR (TEST_GEN_PROGS, TEST_GEN_FILES, ...) of DIR's timers selftests
+# Makefile.
 timers_make_var() {
 	make -s -C "$1/tools/testing/selftests/timers" -f Makefile -f - print-var \
 		<<<$'print-var:\n\t@printf "%s\\n" $(notdir $('"$2"'))'
 }
 
-# The timers selftests (TEST_GEN_PROGS) TREE's series creates, by name. Each also runs as
-# NAME_32, built with -m32, and as NAME_t64, built with -m32 and 64-bit time_t.
+# The timers selftests (TEST_GEN_PROGS) the series in DIR creates, by name.
 series_tests() {
 	comm -12 <(series_new_files "$1" |
 		   sed -n 's|^tools/testing/selftests/timers/\([^/]*\)\.c$|\1|p' | sort) \
 		 <(timers_make_var "$1" TEST_GEN_PROGS | sort)
 }
 
-# What every job that boots kernels starts with: the packages, the base tree, the applied
-# series, the kernels VARIANT... and the initramfs, each a stage.
-prepare_kernels() {
-	local v
-	stage packages ensure_packages
-	stage base-tree "$ROOT/scripts/base-tree"
-	log "base: $(base_version)"
-	[[ " $* " != *" bench-peer "* ]] || stage peer-tree "$ROOT/scripts/peer-tree"
-	stage apply "$ROOT/scripts/apply"
-	for v in "$@"; do
-		stage "build-$v" "$ROOT/scripts/build" "$v"
-	done
-	stage initramfs "$ROOT/scripts/initramfs"
-}
-
-# The existing timers selftests that create POSIX timers or go through the clocks of
-# kernel/time/posix-*.c: what scripts/run runs on base and debug by default, besides the
-# series' own tests.
-POSIX_TIMER_TESTS=(posix_timers nanosleep set-timer-lat)
-
 # Patches of the series in order, without the cover letter.
 series_patches() {
 	find "$PATCHES_DIR" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
 		! -name '0000-*' | sort
+}
+# A short hash of the patches' content, and their count: which series a log comes from.
+series_hash() {
+	local patches
+	mapfile -t patches < <(series_patches)
+	echo "$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-12) (${#patches[@]} patches)"
+}
+
+# plan_tests ARRAY JOB VARIANT [OPTION...]: the tests to boot for JOB on VARIANT into ARRAY,
+# one an element, 'NAME [ARGS...]', as scripts/verdict plan chooses them from the test list
+# (more options go to it). Exits when it fails.
+plan_tests() {
+	local -n tests_=$1
+	local out
+	out=$("$S/verdict" plan --job "$2" --variant "$3" "${@:4}") || exit 1
+	tests_=()
+	[ -z "$out" ] || mapfile -t tests_ <<<"$out"
 }
 mkdir -p "$LOGS"

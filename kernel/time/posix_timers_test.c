@@ -93,6 +93,17 @@ static struct k_itimer *create_timer(struct kunit *test, timer_t req_id)
 	return tmr;
 }
 
+/* Create @n timers into @timers, with the IDs 0 to @n - 1 */
+static void create_timers(struct kunit *test, struct k_itimer **timers, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		timers[i] = create_timer(test, TIMER_ANY_ID);
+		KUNIT_ASSERT_EQ(test, timers[i]->it_id, i);
+	}
+}
+
 /**
  * free_all_timers() - Erase and free every timer of an ID space
  * @sig:	The ID space
@@ -260,10 +271,8 @@ static void search_after_a_wrap_finds_a_retired_id_free(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[10];
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(timers); i++)
-		timers[i] = create_timer(test, TIMER_ANY_ID);
+	create_timers(test, timers, ARRAY_SIZE(timers));
 	posix_timer_retire(sig, timers[5]);
 	sig->next_posix_timer_id = 0;
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 5);
@@ -275,10 +284,8 @@ static void retired_timer_away_from_the_next_id_is_erased(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[5];
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(timers); i++)
-		timers[i] = create_timer(test, TIMER_ANY_ID);
+	create_timers(test, timers, ARRAY_SIZE(timers));
 	posix_timer_retire(sig, timers[2]);
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 5);
 	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, 2));
@@ -289,10 +296,8 @@ static void automatic_id_can_take_the_retired_timer_slot(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[5];
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(timers); i++)
-		timers[i] = create_timer(test, TIMER_ANY_ID);
+	create_timers(test, timers, ARRAY_SIZE(timers));
 	posix_timer_retire(sig, timers[2]);
 	/* As after a wrap around: the counter points at the retired timer */
 	sig->next_posix_timer_id = 2;
@@ -305,10 +310,9 @@ static void taken_required_id_still_erases_the_retired_timer(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[5], *tmr;
-	int i, ret;
+	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(timers); i++)
-		timers[i] = create_timer(test, TIMER_ANY_ID);
+	create_timers(test, timers, ARRAY_SIZE(timers));
 	posix_timer_retire(sig, timers[1]);
 	tmr = alloc_timer(test);
 	ret = posix_timer_add(sig, tmr, 3);

@@ -509,7 +509,11 @@ static void check_counts(void)
 
 	if (!counts_exact)
 		return;
-	/* RCU frees the timers after a grace period: up to 30 s */
+	/*
+	 * The child's timers went to kfree_rcu(): hand them to RCU now rather than when the
+	 * monitor work runs, five seconds later. RCU frees them after a grace period: up to 30 s.
+	 */
+	kfree_rcu_flush_now();
 	for (int t = 0; t < 30000; t += 20) {
 		n[0] = slab_objects(timer_caches[0]);
 		n[1] = slab_objects(timer_caches[1]);
