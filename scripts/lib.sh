@@ -133,9 +133,12 @@ tree_repo() {
 BASE_SRC=$(tree_dir base)
 SERIES_SRC=$(tree_dir series)
 
-# Make TREE ready: unpack it, or apply the series to its base.
+# Make TREE ready: unpack it, or apply the series to its base; once a job.
+declare -A PREPARED=()
 prepare_tree() {
 	local src
+	[ -z "${PREPARED[$1]:-}" ] || return 0
+	PREPARED[$1]=1
 	src=$(tree_source "$1")
 	case $src in
 	deb:*)    stage "tree-$1" "$S/tree" "$1" ;;
