@@ -2,6 +2,8 @@
 # Shared helpers of the harness scripts. Sourced, never run.
 #
 # Configuration, all optional (README: "Configuration"):
+#   PT_BASE          the base, and with it the edition of the series, a command works on:
+#                    6.12 (default) or 7.3; the commands' -B BASE sets it
 #   PT_BUILD         the build directory (default build/ in the repo)
 #   PT_JOBS          make -j (default: nproc)
 #   PT_ACCEL         kvm or tcg: skip the accelerator probe (scripts/boot)
@@ -24,8 +26,6 @@ BUILD=${PT_BUILD:-$ROOT/build}
 KBUILD=${PT_KBUILD:-$BUILD/kbuild}	# O= directories, one per variant
 LOGS=${PT_LOGS:-$BUILD/logs}
 PATCHES_DIR=${PT_PATCHES:-$ROOT/patches}
-TESTS_OUT=$BUILD/tests		# selftest binaries, the initramfs, tests.list
-DEV_SRC=$BUILD/dev		# worktree for developers: one commit per patch
 KERNELS=$S/kernels		# the table of trees and kernel variants
 JOBS=${PT_JOBS:-$(nproc)}
 # Fixed identity and dates make the base commit reproducible across machines.
@@ -42,7 +42,8 @@ PLACEHOLDER_ID="Your Name <your.name@example.invalid>"
 # With them, the source packages of the trees of scripts/kernels (deb:PACKAGE without a suite).
 PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev
 	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
-	  busybox-static shellcheck gcc-multilib sparse coccinelle ocaml libpython3.11)
+	  busybox-static shellcheck gcc-multilib sparse coccinelle ocaml libpython3.11
+	  ccache)
 mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(awk '$1 == "tree" && $4 ~ /^deb:[^@]*$/ {
 	sub(/^deb:/, "", $4); print $4 }' "$KERNELS")
 BENCH_PACKAGES=(gnuplot-nox)	# scripts/bench's chart
@@ -60,9 +61,13 @@ usage() {
 }
 # The common options: a script's getopts loop hands its unknown options here.
 #   -h  help: the script's header
+#   -B  the base (PT_BASE), where the script's optstring has 'B:'
 bad_option() {
-	[ "$1" = h ] && usage 0
-	usage 2 >&2
+	case $1 in
+	h) usage 0 ;;
+	B) set_base "$OPTARG" ;;
+	*) usage 2 >&2 ;;
+	esac
 }
 
 # Run a stage and report how long it took: stage NAME CMD...
@@ -93,8 +98,6 @@ table_field() {
 	row=$(table_row "$1" "$2") || exit 1
 	awk -v i="$3" '{ print $i }' <<<"$row"
 }
-# Every NAME of KIND.
-table_names() { awk -v k="$1" '$1 == k { print $2 }' "$KERNELS"; }
 
 tree_dir() {
 	local dir
@@ -124,14 +127,41 @@ tree_repo() {
 	src=$(tree_source "$1") || exit 1
 	case $src in
 	deb:*)     echo "$1" ;;
-	series:* | commits:*) tree_repo "${src#*:}" ;;
+	series:* | commits:*) src=${src#*:}; tree_repo "${src%%:*}" ;;
 	*)         die "tree $1: unknown source $src" ;;
 	esac
 }
 
-# The two trees most commands talk about: the base and the series applied to it.
-BASE_SRC=$(tree_dir base)
-SERIES_SRC=$(tree_dir series)
+# --- The base: two editions of the series ---
+
+# The bases, each with its edition of the series; the first is the default.
+BASES=(6.12 7.3)
+# NAME's tree or variant on the current base: NAME on the first, NAME-BASE on the others.
+on_base() {
+	if [ "$BASE" = "${BASES[0]}" ]; then echo "$1"; else echo "$1-$BASE"; fi
+}
+# The base VARIANT (or tree) belongs to, by its name.
+variant_base() {
+	local b
+	for b in "${BASES[@]:1}"; do
+		[[ $1 != *-"$b" ]] || { echo "$b"; return 0; }
+	done
+	echo "${BASES[0]}"
+}
+# Work on base BASE: the trees most commands talk about, the base and the series applied to
+# it, and what hangs off them. Exported: the commands a command runs take the same base.
+set_base() {
+	local src
+	[[ " ${BASES[*]} " == *" $1 "* ]] || die "unknown base '$1' (bases: ${BASES[*]})"
+	BASE=$1
+	export PT_BASE=$1
+	BASE_SRC=$(tree_dir "$(on_base base)")
+	SERIES_SRC=$(tree_dir "$(on_base series)")
+	src=$(tree_source "$(on_base series)")
+	PATCHES_DIR=${PT_PATCHES:-$ROOT/${src##*:}}
+	TESTS_OUT=$BUILD/$(on_base tests)	# selftest binaries, the initramfs, tests.list
+	DEV_SRC=$BUILD/$(on_base dev)		# worktree for developers: one commit per patch
+}
 
 # Make TREE ready: unpack it, or apply the series to its base; once a job.
 declare -A PREPARED=()
@@ -142,7 +172,7 @@ prepare_tree() {
 	src=$(tree_source "$1")
 	case $src in
 	deb:*)    stage "tree-$1" "$S/tree" "$1" ;;
-	series:*) prepare_tree "${src#series:}"; stage "apply-$1" "$S/apply" "$1" ;;
+	series:*) src=${src#series:}; prepare_tree "${src%%:*}"; stage "apply-$1" "$S/apply" "$1" ;;
 	commits:*) prepare_tree "${src#commits:}" ;;
 	esac
 }
@@ -150,22 +180,27 @@ prepare_tree() {
 # What every job that boots kernels starts with: the packages, the trees of the variants,
 # the kernels VARIANT... and the initramfs, each a stage.
 prepare_kernels() {
-	local v t trees=()
+	local v t b trees=()
 	stage packages ensure_packages
 	for v in "$@"; do
 		t=$(kernel_tree "$v") || exit 1
 		[[ " ${trees[*]} " == *" $t "* ]] || trees+=("$t")
 	done
-	# The initramfs is built from the series tree.
-	[[ " ${trees[*]} " == *" series "* ]] || trees+=(series)
+	# The initramfs of each base is built from its series tree.
+	for b in $(for v in "$@"; do variant_base "$v"; done | sort -u); do
+		t=$(BASE=$b on_base series)
+		[[ " ${trees[*]} " == *" $t "* ]] || trees+=("$t")
+	done
 	for t in "${trees[@]}"; do
 		prepare_tree "$t"
 	done
-	log "base: $(tree_version base)"
 	for v in "$@"; do
 		stage "build-$v" "$S/build" "$v"
 	done
-	stage initramfs "$S/initramfs"
+	for b in $(for v in "$@"; do variant_base "$v"; done | sort -u); do
+		log "base $b: $(tree_version "$(BASE=$b on_base base)")"
+		PT_BASE=$b stage "initramfs-$b" "$S/initramfs"
+	done
 }
 
 # --- Accelerator, boots and records ---
@@ -190,7 +225,7 @@ record_start() {
 		echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "harness=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
 		echo "series=$(series_hash)"
-		echo "base=$(tree_version base 2>/dev/null || echo unknown)"
+		echo "base=$(tree_version "$(on_base base)" 2>/dev/null || echo unknown)"
 		printf '%s\n' "$@"
 	} >"$f"
 }
@@ -257,8 +292,14 @@ ensure_worktree() {
 	git -C "$repo" worktree add -q --detach "$dir" "$ref"
 }
 
-# Top-level directories of the repo that hold copies of the files the series creates.
+# Top-level directories of the repo that hold copies of the files the series creates, and
+# the base whose series they are copied from: the mainline one, which goes to LKML.
 COPY_DIRS=(kernel include tools Documentation)
+COPIES_BASE=7.3
+# Files the 6.12 series creates differently, and why: the copies hold the mainline ones.
+declare -A EDITION_OWN=(
+	[kernel/time/posix_timers_test.c]="MODULE_IMPORT_NS() takes a string since 6.13, and 7.3 frees timers by reference count"
+)
 
 # Files the commits base..HEAD of TREE (a directory) create under COPY_DIRS.
 series_new_files() {
@@ -301,4 +342,5 @@ plan_tests() {
 	tests_=()
 	[ -z "$out" ] || mapfile -t tests_ <<<"$out"
 }
+set_base "${PT_BASE:-${BASES[0]}}"
 mkdir -p "$LOGS"

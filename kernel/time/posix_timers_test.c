@@ -3,7 +3,7 @@
  * KUnit tests for the POSIX timer ID allocator of kernel/time/posix-timers.c
  *
  * The suite runs posix_timer_add(), posix_timer_retire() and
- * posix_timer_erase_and_free() on an ID space which it owns: the xarray,
+ * posix_timer_erase_and_put() on an ID space which it owns: the xarray,
  * ID counter and retired timer of a signal_struct it allocates, so that
  * it can set the counter to any value. Covered: sequential IDs, the wrap
  * around after INT_MAX and the search for a free ID after it, required IDs
@@ -14,7 +14,7 @@
  * with timers on real clocks; the timers selftests cover those. -EAGAIN,
  * when all IDs are taken, would need 2^31 timers.
  *
- * The timers come from alloc_posix_timer(), each with a sigqueue charged to
+ * The timers come from alloc_posix_timer(), each with its sigqueue charged to
  * RLIMIT_SIGPENDING of the test thread: a case takes up to 193 at once.
  */
 
@@ -29,7 +29,7 @@
 
 #include "posix-timers.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 /**
  * struct ids_ctx - The state of one test case
@@ -123,7 +123,7 @@ static void free_all_timers(struct signal_struct *sig)
 	}
 	tmr = xchg(&sig->posix_timer_retired, NULL);
 	if (tmr)
-		posix_timer_erase_and_free(sig, tmr);
+		posix_timer_erase_and_put(sig, tmr);
 }
 
 static int ids_init(struct kunit *test)
@@ -144,7 +144,7 @@ static void ids_exit(struct kunit *test)
 	if (!ctx)
 		return;
 	if (ctx->loose)
-		posix_timer_free_unused(ctx->loose);
+		posixtimer_free_timer(ctx->loose);
 	free_all_timers(&ctx->sig);
 	xa_destroy(&ctx->sig.posix_timer_ids);
 }

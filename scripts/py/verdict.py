@@ -27,6 +27,7 @@ code under test; the others, races the kernel has without it, are listed as note
 The last line is 'N passed, N failed, N skipped'; known failures are counted on the line
 before it.
 """
+import inspect
 import io
 import re
 import sys
@@ -110,7 +111,7 @@ class KUnit:
     STATUS = {"SUCCESS": "pass", "FAILURE": "fail", "SKIPPED": "skip"}
 
     def __init__(self, tool_dir):
-        self.tool_dir, self.parser = Path(tool_dir), None
+        self.tool_dir, self.parser, self.printer = Path(tool_dir), None, None
 
     def load(self):
         if self.parser is None:
@@ -120,9 +121,21 @@ class KUnit:
             sys.path.insert(0, str(self.tool_dir))
             import kunit_parser
             import kunit_printer
-            kunit_parser.stdout = kunit_printer.Printer(io.StringIO())
+            # A silent printer. Up to 6.12 the parser prints to its module's stdout, a
+            # Printer around a file; since 6.13 it takes one, Printer(print=False).
+            if "print" in inspect.signature(kunit_printer.Printer).parameters:
+                self.printer = kunit_printer.Printer(print=False)
+            else:
+                self.printer = kunit_printer.Printer(io.StringIO())
+            kunit_parser.stdout = self.printer
             self.parser = kunit_parser
         return self.parser
+
+    def parse(self, lines):
+        parser = self.load()
+        if "printer" in inspect.signature(parser.parse_run_tests).parameters:
+            return parser.parse_run_tests(lines, self.printer)
+        return parser.parse_run_tests(lines)
 
     def suites(self, text):
         """{suite: (status, {case: status})}; a suite's status is None when its result
@@ -130,7 +143,7 @@ class KUnit:
         lines = [STAMP.sub("", line) for line in text.splitlines() if STAMP.match(line)]
         if not any("KTAP version" in line for line in lines):
             return {}
-        main = self.load().parse_run_tests(lines)
+        main = self.parse(lines)
         return {s.name: (self.STATUS.get(s.status.name),
                          {c.name: self.STATUS.get(c.status.name) for c in s.subtests})
                 for s in main.subtests}

@@ -357,7 +357,7 @@ class ExpandTest(Case):
         self.assertIn("nanosleep", out)
 
     def test_kunit_lines_are_copied(self):
-        self.assertIn("kunit\tposix_timers_ids\tdebug", self.lines())
+        self.assertIn("kunit\tposix_timers_ids\tdebug,debug-7.3", self.lines())
 
     def test_list_prints_the_tests_of_a_source(self):
         rc, out = cli("list", "--tests", LIST, "--source", "kselftest")
@@ -386,8 +386,11 @@ class TablesTest(Case):
         self.assertEqual(kernels.baseline("criu-patched"), "criu-base")
         self.assertIsNone(kernels.baseline("kcsan"))
         self.assertFalse(kernels.has_series("base"))
-        self.assertFalse(kernels.has_series("bench-peer"))
+        self.assertFalse(kernels.has_series("bench-base-7.3"))
         self.assertTrue(kernels.has_series("bisect"))
+        self.assertTrue(kernels.has_series("bisect-7.3"))
+        self.assertEqual(kernels.baseline("debug-7.3"), "base-7.3")
+        self.assertEqual(kernels.baseline("criu-patched-7.3"), "criu-base-7.3")
         self.assertEqual(kernels.kernel("debug").fragments, ("kernel", "debug"))
 
     def test_the_real_tests_table_parses(self):
