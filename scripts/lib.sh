@@ -134,19 +134,31 @@ tree_repo() {
 
 # --- The base: two editions of the series ---
 
-# The bases, each with its edition of the series; the first is the default.
-BASES=(6.12 7.3)
-# NAME's tree or variant on the current base: NAME on the first, NAME-BASE on the others.
-on_base() {
-	if [ "$BASE" = "${BASES[0]}" ]; then echo "$1"; else echo "$1-$BASE"; fi
+# The bases (scripts/kernels: base), each with its edition of the series; the first is the
+# default. The suffix of each ends the names of its trees, variants and build directories.
+declare -A BASE_SUFFIX=()
+BASES=()
+read_bases() {
+	local b suffix
+	while read -r b suffix; do
+		[ "$suffix" != - ] || suffix=
+		BASES+=("$b")
+		BASE_SUFFIX[$b]=$suffix
+	done < <(awk '$1 == "base" { print $2, $3 }' "$KERNELS")
 }
-# The base VARIANT (or tree) belongs to, by its name.
+read_bases
+# NAME's tree, variant or build directory on the current base.
+on_base() { echo "$1${BASE_SUFFIX[$BASE]}"; }
+# The base VARIANT (or tree) belongs to: the one whose suffix ends its name, else the one
+# without a suffix (scripts/py/tables.py checks that there is exactly one).
 variant_base() {
 	local b
-	for b in "${BASES[@]:1}"; do
-		[[ $1 != *-"$b" ]] || { echo "$b"; return 0; }
+	for b in "${BASES[@]}"; do
+		[ -z "${BASE_SUFFIX[$b]}" ] || [[ $1 != *"${BASE_SUFFIX[$b]}" ]] || { echo "$b"; return 0; }
 	done
-	echo "${BASES[0]}"
+	for b in "${BASES[@]}"; do
+		[ -n "${BASE_SUFFIX[$b]}" ] || { echo "$b"; return 0; }
+	done
 }
 # Work on base BASE: the trees most commands talk about, the base and the series applied to
 # it, and what hangs off them. Exported: the commands a command runs take the same base.
@@ -180,14 +192,15 @@ prepare_tree() {
 # What every job that boots kernels starts with: the packages, the trees of the variants,
 # the kernels VARIANT... and the initramfs, each a stage.
 prepare_kernels() {
-	local v t b trees=()
+	local v t b trees=() bases
 	stage packages ensure_packages
 	for v in "$@"; do
 		t=$(kernel_tree "$v") || exit 1
 		[[ " ${trees[*]} " == *" $t "* ]] || trees+=("$t")
 	done
 	# The initramfs of each base is built from its series tree.
-	for b in $(for v in "$@"; do variant_base "$v"; done | sort -u); do
+	read -ra bases <<<"$(for v in "$@"; do variant_base "$v"; done | sort -u | xargs)"
+	for b in "${bases[@]}"; do
 		t=$(BASE=$b on_base series)
 		[[ " ${trees[*]} " == *" $t "* ]] || trees+=("$t")
 	done
@@ -197,7 +210,7 @@ prepare_kernels() {
 	for v in "$@"; do
 		stage "build-$v" "$S/build" "$v"
 	done
-	for b in $(for v in "$@"; do variant_base "$v"; done | sort -u); do
+	for b in "${bases[@]}"; do
 		log "base $b: $(tree_version "$(BASE=$b on_base base)")"
 		PT_BASE=$b stage "initramfs-$b" "$S/initramfs"
 	done
@@ -214,18 +227,22 @@ job_accel() {
 
 # A record of the job that made the logs: record_start JOB [KEY=VALUE...] writes
 # $LOGS/record-JOB.txt; record_end JOB RESULT adds the result and keeps a copy under
-# $BUILD/records/. scripts/verdict prints it with the verdict.
+# $BUILD/records/. scripts/verdict prints it with the verdict. The series and the base are
+# the current base's, unless a KEY=VALUE gives them (a job on several bases).
 record_start() {
-	local job=$1 f=$LOGS/record-$1.txt dirty=
+	local job=$1 f=$LOGS/record-$1.txt dirty='' kv
+	local -A given=()
 	shift
+	for kv in "$@"; do given[${kv%%=*}]=1; done
+	[ -n "${given[series]:-}" ] || set -- "series=$(series_hash)" "$@"
+	[ -n "${given[base]:-}" ] ||
+		set -- "$@" "base=$(tree_version "$(on_base base)" 2>/dev/null || echo unknown)"
 	[ -z "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
 		dirty=" (with uncommitted changes)"
 	{
 		echo "job=$job"
 		echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "harness=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
-		echo "series=$(series_hash)"
-		echo "base=$(tree_version "$(on_base base)" 2>/dev/null || echo unknown)"
 		printf '%s\n' "$@"
 	} >"$f"
 }

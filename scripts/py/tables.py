@@ -76,6 +76,20 @@ class Args:
 class Kernels:
     trees: dict
     kernels: dict
+    bases: dict = field(default_factory=dict)  # base -> suffix of its names, in table order
+
+    def on_base(self, name, base):
+        """@name's tree, variant or build directory on @base: @name with its suffix."""
+        if base not in self.bases:
+            raise TableError(f"unknown base {base} (scripts/kernels: {' '.join(self.bases)})")
+        return name + self.bases[base]
+
+    def base_of(self, name):
+        """The base whose suffix ends @name, else the one without a suffix."""
+        for base, suffix in self.bases.items():
+            if suffix and name.endswith(suffix):
+                return base
+        return next(b for b, suffix in self.bases.items() if not suffix)
 
     def kernel(self, variant):
         if variant not in self.kernels:
@@ -149,9 +163,12 @@ def fields_of(where, fields, count, at_least=False):
 
 
 def parse_kernels(text, path="scripts/kernels"):
-    trees, kernels = {}, {}
+    trees, kernels, bases = {}, {}, {}
     for where, f in records(text, path):
-        if f[0] == "tree":
+        if f[0] == "base":
+            name, suffix = fields_of(where, f, 3)
+            bases[name] = "" if suffix == "-" else suffix
+        elif f[0] == "tree":
             name, dir_, source, options = fields_of(where, f, 5)
             trees[name] = Tree(name, dir_, source, options)
         elif f[0] == "kernel":
@@ -165,7 +182,13 @@ def parse_kernels(text, path="scripts/kernels"):
     for k in kernels.values():
         if k.baseline and k.baseline not in kernels:
             raise TableError(f"{path}: {k.variant}: unknown baseline {k.baseline}")
-    return Kernels(trees, kernels)
+    if list(bases.values()).count("") != 1:
+        raise TableError(f"{path}: exactly one base must have no suffix")
+    for base, suffix in bases.items():
+        for role in ("base", "series"):
+            if role + suffix not in trees:
+                raise TableError(f"{path}: base {base} has no tree {role + suffix}")
+    return Kernels(trees, kernels, bases)
 
 
 def parse_test(where, f):

@@ -393,6 +393,25 @@ class TablesTest(Case):
         self.assertEqual(kernels.baseline("criu-patched-7.3"), "criu-base-7.3")
         self.assertEqual(kernels.kernel("debug").fragments, ("kernel", "debug"))
 
+    def test_the_real_kernels_table_names_each_bases_variants_by_its_suffix(self):
+        kernels = tables.read_kernels(SCRIPTS / "kernels")
+        self.assertEqual(list(kernels.bases), ["6.12", "7.3"])
+        self.assertEqual((kernels.on_base("debug", "6.12"), kernels.on_base("debug", "7.3")),
+                         ("debug", "debug-7.3"))
+        self.assertEqual([kernels.base_of(v) for v in ("criu-base", "criu-base-7.3")],
+                         ["6.12", "7.3"])
+
+    def test_a_base_without_its_series_tree_is_an_error(self):
+        with self.assertRaisesRegex(tables.TableError, "base 7.3 has no tree series-7.3"):
+            tables.parse_kernels("base\t6.12\t-\nbase\t7.3\t-7.3\n"
+                                 "tree\tbase\tl\tdeb:x\tstrict\n"
+                                 "tree\tseries\ta\tseries:base:p\tstrict\n"
+                                 "tree\tbase-7.3\tl3\tdeb:y\tstrict\n")
+
+    def test_two_bases_without_a_suffix_are_an_error(self):
+        with self.assertRaisesRegex(tables.TableError, "exactly one base must have no suffix"):
+            tables.parse_kernels("base\t6.12\t-\nbase\t7.3\t-\n")
+
     def test_the_real_tests_table_parses(self):
         table = tables.read_tests(SCRIPTS / "tests")
         self.assertIsInstance(table.entries[3], tables.Series)
