@@ -141,10 +141,12 @@ BASES=()
 read_bases() {
 	local b suffix
 	while read -r b suffix; do
+		[ -z "${BASE_SUFFIX[$b]+set}" ] || die "$KERNELS: base $b twice"
 		[ "$suffix" != - ] || suffix=
 		BASES+=("$b")
 		BASE_SUFFIX[$b]=$suffix
 	done < <(awk '$1 == "base" { print $2, $3 }' "$KERNELS")
+	[ ${#BASES[@]} -gt 0 ] || die "$KERNELS: no base"
 }
 read_bases
 # NAME's tree, variant or build directory on the current base.
@@ -159,6 +161,16 @@ variant_base() {
 	for b in "${BASES[@]}"; do
 		[ -n "${BASE_SUFFIX[$b]}" ] || { echo "$b"; return 0; }
 	done
+}
+# CMD... on every base, its outputs as one line: 'BASE: OUTPUT; BASE: OUTPUT'.
+each_base() {
+	local b out=()
+	for b in "${BASES[@]}"; do
+		out+=("$b: $(set_base "$b" && "$@")")
+	done
+	printf '%s' "${out[0]}"
+	[ ${#out[@]} -lt 2 ] || printf '; %s' "${out[@]:1}"
+	echo
 }
 # Work on base BASE: the trees most commands talk about, the base and the series applied to
 # it, and what hangs off them. Exported: the commands a command runs take the same base.
@@ -228,22 +240,27 @@ job_accel() {
 # A record of the job that made the logs: record_start JOB [KEY=VALUE...] writes
 # $LOGS/record-JOB.txt; record_end JOB RESULT adds the result and keeps a copy under
 # $BUILD/records/. scripts/verdict prints it with the verdict. The series and the base are
-# the current base's, unless a KEY=VALUE gives them (a job on several bases).
+# the current base's, unless a KEY=VALUE gives them (a job on every base: each_base).
 record_start() {
-	local job=$1 f=$LOGS/record-$1.txt dirty='' kv
-	local -A given=()
+	local job=$1 f=$LOGS/record-$1.txt dirty='' kv series base
+	local -a rest=()
 	shift
-	for kv in "$@"; do given[${kv%%=*}]=1; done
-	[ -n "${given[series]:-}" ] || set -- "series=$(series_hash)" "$@"
-	[ -n "${given[base]:-}" ] ||
-		set -- "$@" "base=$(tree_version "$(on_base base)" 2>/dev/null || echo unknown)"
+	series="series=$(series_hash)"
+	base="base=$(base_version)"
+	for kv in "$@"; do
+		case $kv in
+		series=*) series=$kv ;;
+		base=*) base=$kv ;;
+		*) rest+=("$kv") ;;
+		esac
+	done
 	[ -z "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
 		dirty=" (with uncommitted changes)"
 	{
 		echo "job=$job"
 		echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "harness=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
-		printf '%s\n' "$@"
+		printf '%s\n' "$series" "$base" "${rest[@]}"
 	} >"$f"
 }
 record_end() {
@@ -298,6 +315,8 @@ os_codename() {
 tree_version() {
 	git -C "$(tree_dir "$1")" log -1 --format=%s base
 }
+# The version of the current base, or 'unknown' before its tree is unpacked.
+base_version() { tree_version "$(on_base base)" 2>/dev/null || echo unknown; }
 
 # A git worktree of TREE's repo at DIR, detached at REF; one whose repo is gone is made anew.
 ensure_worktree() {

@@ -84,12 +84,6 @@ class Kernels:
             raise TableError(f"unknown base {base} (scripts/kernels: {' '.join(self.bases)})")
         return name + self.bases[base]
 
-    def base_of(self, name):
-        """The base whose suffix ends @name, else the one without a suffix."""
-        for base, suffix in self.bases.items():
-            if suffix and name.endswith(suffix):
-                return base
-        return next(b for b, suffix in self.bases.items() if not suffix)
 
     def kernel(self, variant):
         if variant not in self.kernels:
@@ -167,6 +161,8 @@ def parse_kernels(text, path="scripts/kernels"):
     for where, f in records(text, path):
         if f[0] == "base":
             name, suffix = fields_of(where, f, 3)
+            if name in bases:
+                raise TableError(f"{where}: base {name} twice")
             bases[name] = "" if suffix == "-" else suffix
         elif f[0] == "tree":
             name, dir_, source, options = fields_of(where, f, 5)

@@ -398,8 +398,6 @@ class TablesTest(Case):
         self.assertEqual(list(kernels.bases), ["6.12", "7.3"])
         self.assertEqual((kernels.on_base("debug", "6.12"), kernels.on_base("debug", "7.3")),
                          ("debug", "debug-7.3"))
-        self.assertEqual([kernels.base_of(v) for v in ("criu-base", "criu-base-7.3")],
-                         ["6.12", "7.3"])
 
     def test_a_base_without_its_series_tree_is_an_error(self):
         with self.assertRaisesRegex(tables.TableError, "base 7.3 has no tree series-7.3"):
@@ -407,6 +405,10 @@ class TablesTest(Case):
                                  "tree\tbase\tl\tdeb:x\tstrict\n"
                                  "tree\tseries\ta\tseries:base:p\tstrict\n"
                                  "tree\tbase-7.3\tl3\tdeb:y\tstrict\n")
+
+    def test_a_base_named_twice_is_an_error(self):
+        with self.assertRaisesRegex(tables.TableError, "k:2: base 6.12 twice"):
+            tables.parse_kernels("base\t6.12\t-\nbase\t6.12\t-x\n", "k")
 
     def test_two_bases_without_a_suffix_are_an_error(self):
         with self.assertRaisesRegex(tables.TableError, "exactly one base must have no suffix"):
