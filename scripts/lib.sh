@@ -2,8 +2,8 @@
 # Shared helpers of the harness scripts. Sourced, never run.
 #
 # Configuration, all optional (README: "Configuration"):
-#   PT_BASE          the base, and with it the edition of the series, a command works on:
-#                    6.12 (default) or 7.3; the commands' -B BASE sets it
+#   PT_BASE          the base a command works on (scripts/kernels: base; the one today is
+#                    7.3, the default); the commands' -B BASE sets it
 #   PT_BUILD         the build directory (default build/ in the repo)
 #   PT_JOBS          make -j (default: nproc)
 #   PT_ACCEL         kvm or tcg: skip the accelerator probe (scripts/boot)
@@ -132,10 +132,11 @@ tree_repo() {
 	esac
 }
 
-# --- The base: two editions of the series ---
+# --- The base ---
 
-# The bases (scripts/kernels: base), each with its edition of the series; the first is the
-# default. The suffix of each ends the names of its trees, variants and build directories.
+# The bases (scripts/kernels: base) the series is tested on; the first is the default. The
+# suffix of each ends the names of its trees, variants and build directories (none for the
+# one base of today).
 declare -A BASE_SUFFIX=()
 BASES=()
 read_bases() {
@@ -328,14 +329,8 @@ ensure_worktree() {
 	git -C "$repo" worktree add -q --detach "$dir" "$ref"
 }
 
-# Top-level directories of the repo that hold copies of the files the series creates, and
-# the base whose series they are copied from: the mainline one, which goes to LKML.
+# Top-level directories of the repo that hold copies of the files the series creates.
 COPY_DIRS=(kernel include tools Documentation)
-COPIES_BASE=7.3
-# Files the 6.12 series creates differently, and why: the copies hold the mainline ones.
-declare -A EDITION_OWN=(
-	[kernel/time/posix_timers_test.c]="MODULE_IMPORT_NS() takes a string since 6.13, and 7.3 frees timers by reference count"
-)
 
 # Files the commits base..HEAD of TREE (a directory) create under COPY_DIRS.
 series_new_files() {
