@@ -39,16 +39,20 @@ PLACEHOLDER_ID="Your Name <your.name@example.invalid>"
 # the kernel's semantic patches need: an OCaml compiler (ocaml) for their OCaml rules, and
 # the Python runtime library that spatch loads for their Python rules (libpython3.11).
 # (bookworm's ocaml-nox is a transitional package for ocaml.)
-# With them, the source packages of the trees of scripts/kernels (deb:PACKAGE without a suite).
+# clang-19, lld-19 and llvm-19: scripts/robot's clang build (7.3 needs clang 17.0.1 or
+# later; bookworm's default clang is 14). With them, the source packages of the trees of
+# scripts/kernels (deb:PACKAGE without a suite; the one base of today is downloaded from its
+# suite by scripts/tree instead).
 PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev
 	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
 	  busybox-static shellcheck gcc-multilib sparse coccinelle ocaml libpython3.11
-	  ccache)
+	  ccache clang-19 lld-19 llvm-19)
 mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(awk '$1 == "tree" && $4 ~ /^deb:[^@]*$/ {
 	sub(/^deb:/, "", $4); print $4 }' "$KERNELS")
 BENCH_PACKAGES=(gnuplot-nox)	# scripts/bench's chart
 CRIU_PACKAGES=(binutils dpkg)	# scripts/criu-root: readelf, dpkg-deb
-ALL_PACKAGES=("${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${CRIU_PACKAGES[@]}")
+EXPORT_PACKAGES=(b4)		# scripts/export
+ALL_PACKAGES=("${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${CRIU_PACKAGES[@]}" "${EXPORT_PACKAGES[@]}")
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -163,16 +167,6 @@ variant_base() {
 		[ -n "${BASE_SUFFIX[$b]}" ] || { echo "$b"; return 0; }
 	done
 }
-# CMD... on every base, its outputs as one line: 'BASE: OUTPUT; BASE: OUTPUT'.
-each_base() {
-	local b out=()
-	for b in "${BASES[@]}"; do
-		out+=("$b: $(set_base "$b" && "$@")")
-	done
-	printf '%s' "${out[0]}"
-	[ ${#out[@]} -lt 2 ] || printf '; %s' "${out[@]:1}"
-	echo
-}
 # Work on base BASE: the trees most commands talk about, the base and the series applied to
 # it, and what hangs off them. Exported: the commands a command runs take the same base.
 set_base() {
@@ -241,7 +235,7 @@ job_accel() {
 # A record of the job that made the logs: record_start JOB [KEY=VALUE...] writes
 # $LOGS/record-JOB.txt; record_end JOB RESULT adds the result and keeps a copy under
 # $BUILD/records/. scripts/verdict prints it with the verdict. The series and the base are
-# the current base's, unless a KEY=VALUE gives them (a job on every base: each_base).
+# the current base's, unless a KEY=VALUE gives them.
 record_start() {
 	local job=$1 f=$LOGS/record-$1.txt dirty='' kv series base
 	local -a rest=()
