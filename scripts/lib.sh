@@ -16,6 +16,8 @@
 #                    machine's own, from its apt sources)
 #   PT_CRIU_REFRESH  1: scripts/criu-root fetches the suites' current criu packages
 #   PT_STRESS_SECONDS  how long scripts/test stresses (default 60)
+#   PT_PKGCHECK      scripts/packages-check's chroots (default
+#                    /var/cache/posix-timers-harness/pkgcheck)
 # For the harness's own checks (scripts/harness-checks): PT_KBUILD, PT_LOGS and PT_PATCHES,
 # the kernel output, log and patch directories.
 # shellcheck disable=SC2034  # variables are used by the scripts that source this file
