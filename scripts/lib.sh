@@ -127,6 +127,12 @@ kernel_fragments() {
 		echo "$S/config/$f.config"
 	done
 }
+# The options config fragments FILE... ask for, one 'CONFIG_NAME VALUE' a line ('n' for
+# '# CONFIG_NAME is not set').
+fragment_options() {
+	sed -nE -e 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)$/\1 \2/p' \
+		-e 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 n/p' "$@"
+}
 # The base tree whose repo TREE is, or hangs off as a worktree (series:, commits:).
 tree_repo() {
 	local src
