@@ -54,7 +54,8 @@ mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(awk '$1 == "tree" && $4 ~ /^deb:[^@]*
 BENCH_PACKAGES=(gnuplot-nox)	# scripts/bench's chart
 CRIU_PACKAGES=(binutils dpkg)	# scripts/criu-root: readelf, dpkg-deb
 EXPORT_PACKAGES=(b4)		# scripts/export
-ALL_PACKAGES=("${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${CRIU_PACKAGES[@]}" "${EXPORT_PACKAGES[@]}")
+ALL_PACKAGES=("${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${CRIU_PACKAGES[@]}"
+	      "${EXPORT_PACKAGES[@]}")
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -126,6 +127,25 @@ kernel_fragments() {
 	for f in ${frags//,/ }; do
 		echo "$S/config/$f.config"
 	done
+}
+# Compiler output is cached by ccache, outside the checkout (ccache's own directory), with
+# paths taken relative to the checkout: a fresh clone at another path hits the cache. gcc is
+# ccache's gcc through PATH, so kbuild's command lines, and with them what a warm O=
+# directory rebuilds, stay the same with or without it. (clang goes through CC="ccache ...".)
+use_ccache() {
+	[ -x /usr/lib/ccache/gcc ] || return 0
+	export PATH=/usr/lib/ccache:$PATH CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
+}
+# config_tiny SRC OUT MAKE FRAGMENT...: configure the O= directory OUT of the tree SRC from
+# tinyconfig with the fragments merged in order. MAKE is a command (a function) that runs
+# make on SRC with O=OUT and the ARCH, and whatever else the caller's builds take.
+config_tiny() {
+	local src=$1 out=$2 make_cmd=$3
+	shift 3
+	"$make_cmd" tinyconfig &&
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$@" &&
+		"$make_cmd" olddefconfig
 }
 # The options config fragments FILE... ask for, one 'CONFIG_NAME VALUE' a line ('n' for
 # '# CONFIG_NAME is not set').

@@ -18,7 +18,7 @@ Message-Id, In-Reply-To, References, X-B4-Tracking): what the repo commits.
 """
 import argparse
 import sys
-from email.utils import getaddresses
+from email.utils import formataddr, getaddresses
 from pathlib import Path
 
 VOLATILE = {"date", "message-id", "in-reply-to", "references", "x-b4-tracking"}
@@ -44,23 +44,8 @@ def split(text):
 
 
 def addresses(value):
-    """'Name <a@b>' strings of a To: or Cc: value, as written (names keep their quotes)."""
-    out, cur, quoted, angle = [], "", False, False
-    for ch in value:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "<":
-            angle = True
-        elif ch == ">":
-            angle = False
-        if ch == "," and not quoted and not angle:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        out.append(cur.strip())
-    return out
+    """'Name <a@b>' strings of a To: or Cc: value (names quoted where RFC 5322 needs it)."""
+    return [formataddr(pair) for pair in getaddresses([value]) if pair[1]]
 
 
 def key(addr):
