@@ -48,7 +48,7 @@ PLACEHOLDER_ID="Your Name <your.name@example.invalid>"
 PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev
 	  cpio gzip xz-utils rsync git python3 python3-ply python3-git perl qemu-system-x86
 	  busybox-static shellcheck gcc-multilib sparse coccinelle ocaml libpython3.11
-	  ccache clang-19 lld-19 llvm-19)
+	  ccache clang-19 lld-19 llvm-19 liburcu-dev)
 mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(awk '$1 == "tree" && $4 ~ /^deb:[^@]*$/ {
 	sub(/^deb:/, "", $4); print $4 }' "$KERNELS")
 BENCH_PACKAGES=(gnuplot-nox)	# scripts/bench's chart
