@@ -48,6 +48,12 @@ SPLATS = re.compile(
 RESULT = re.compile(r"^(ok|not ok) (\d+) selftests: \S+: (\S+)(.*)$")
 SUBRESULT = re.compile(r"^# (ok|not ok) \d+ (.*?)( # .*)?$")
 START = re.compile(r"^# selftests: \S+: (\S+)$")
+# The summary line of a test module built into the kernel, which runs at boot
+# (lib/test_xarray.c: "XArray: %u of %u tests passed").
+BOOT_TEST = re.compile(r"\b(XArray): (\d+) of (\d+) tests passed")
+# {fragment: name}: a kernel built with scripts/config/FRAGMENT.config runs the boot test
+# NAME, and every boot of it must print its line.
+BOOT_TESTS = {"xarray": "XArray"}
 PLAN = re.compile(r"^1\.\.(\d+)$")
 
 KCSAN = re.compile(r"\[ *\d+\.\d+\] BUG: KCSAN: ")
@@ -172,6 +178,7 @@ class Run:
     splats: list = field(default_factory=list)
     kcsan_outside: list = field(default_factory=list)
     kunit: dict = field(default_factory=dict)
+    boot_tests: dict = field(default_factory=dict)
 
     @property
     def asked(self):
@@ -190,6 +197,8 @@ def read_run(logdir, name, kcsan_scope=None, kunit=None):
     text = read_text(console)
     run.splats, run.kcsan_outside = splats(text, kcsan_scope)
     run.kunit = kunit.suites(text) if kunit else {}
+    run.boot_tests = {m.group(1): (int(m.group(2)), int(m.group(3)))
+                      for m in BOOT_TEST.finditer(text)}
     read_tap(run, read_text(tap))
     return run
 
@@ -334,6 +343,21 @@ def check_kunit_asked(v, runs, asked):
                 v.fail(f"{run.name}: KUnit suite {suite} did not run")
 
 
+def check_boot_tests(v, run, kernels):
+    """The boot tests @run printed pass, and those its kernel's fragments build in ran."""
+    for name, (passed, total) in run.boot_tests.items():
+        print(f"  boot test: {name}: {passed} of {total} checks passed")
+        if passed == total:
+            v.counts["pass"] += 1
+        else:
+            v.fail(f"{run.name}: boot test {name}: {total - passed} of {total} checks failed")
+    k = kernels.kernels.get(run.variant)
+    for frag in k.fragments if k else ():
+        name = BOOT_TESTS.get(frag)
+        if name and name not in run.boot_tests:
+            v.fail(f"{run.name}: boot test {name} ({frag}.config) did not print its result")
+
+
 def check_test(v, run, test, base, retry, own, with_series):
     """@test's result on @run, against its baseline run @base (or None)."""
     st, name = run.results[test], run.name
@@ -377,6 +401,7 @@ def judge(runs, retries, kernels, own, kunit_asked, record=()):
     for run in list(runs.values()) + list(retries.values()):
         check_boot(v, run)
         check_kunit(v, run)
+        check_boot_tests(v, run, kernels)
     check_kunit_asked(v, runs, kunit_asked)
     base = baselines(runs, kernels)
     for name, run in runs.items():

@@ -229,6 +229,19 @@ class KUnitTest(Case):
                          DATA / "clean", "patched")
         self.expect("fail", r"patched: KUnit suite ids did not run", result)
 
+    def test_a_boot_test_whose_checks_all_passed_counts_as_passed(self):
+        result = self.judge("xarray-pass", "xarray")
+        self.expect("pass", r"^2 passed, 0 failed", result)
+        self.assertRegex(result[1], r"boot test: XArray: 159586013 of 159586013 checks passed")
+
+    def test_a_boot_test_with_a_failed_check_fails_the_verdict(self):
+        self.expect("fail", r"xarray: boot test XArray: 1 of 159586013 checks failed",
+                    self.judge("xarray-fail", "xarray"))
+
+    def test_a_boot_test_of_the_kernel_s_fragments_must_print_its_result(self):
+        self.expect("fail", r"xarray: boot test XArray \(xarray.config\) did not print",
+                    self.judge("xarray-missing", "xarray"))
+
     def test_the_kselftests_tap_on_the_console_is_not_kunit(self):
         # kunit-late: a suite which ran after the kselftests printed their TAP.
         rc, out = self.judge("kunit-late", "base")
