@@ -120,13 +120,18 @@ kernel_src() {
 	tree_dir "$tree"
 }
 kernel_baseline() { table_field kernel "$1" 3; }
-# The config fragments of VARIANT, as paths, in order.
-kernel_fragments() {
-	local f frags
-	frags=$(table_field kernel "$1" 2) || exit 1
-	for f in ${frags//,/ }; do
+# The config fragments NAME,NAME,... (scripts/config/NAME.config), as paths, in order.
+fragment_paths() {
+	local f
+	for f in ${1//,/ }; do
 		echo "$S/config/$f.config"
 	done
+}
+# The config fragments of VARIANT, as paths, in order.
+kernel_fragments() {
+	local frags
+	frags=$(table_field kernel "$1" 2) || exit 1
+	fragment_paths "$frags"
 }
 # Compiler output is cached by ccache, outside the checkout (ccache's own directory), with
 # paths taken relative to the checkout: a fresh clone at another path hits the cache. gcc is

@@ -48,12 +48,11 @@ SPLATS = re.compile(
 RESULT = re.compile(r"^(ok|not ok) (\d+) selftests: \S+: (\S+)(.*)$")
 SUBRESULT = re.compile(r"^# (ok|not ok) \d+ (.*?)( # .*)?$")
 START = re.compile(r"^# selftests: \S+: (\S+)$")
-# The summary line of a test module built into the kernel, which runs at boot
-# (lib/test_xarray.c: "XArray: %u of %u tests passed").
-BOOT_TEST = re.compile(r"\b(XArray): (\d+) of (\d+) tests passed")
 # {fragment: name}: a kernel built with scripts/config/FRAGMENT.config runs the boot test
-# NAME, and every boot of it must print its line.
+# NAME, a test module built in, and every boot of it must print its summary line
+# (lib/test_xarray.c: "XArray: %u of %u tests passed").
 BOOT_TESTS = {"xarray": "XArray"}
+BOOT_TEST = re.compile(rf"\b({'|'.join(BOOT_TESTS.values())}): (\d+) of (\d+) tests passed")
 PLAN = re.compile(r"^1\.\.(\d+)$")
 
 KCSAN = re.compile(r"\[ *\d+\.\d+\] BUG: KCSAN: ")
