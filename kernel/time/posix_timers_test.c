@@ -2,20 +2,22 @@
 /*
  * KUnit tests for the POSIX timer ID allocator of kernel/time/posix-timers.c
  *
- * The suite runs posix_timer_add(), posix_timer_retire() and
- * posix_timer_erase_and_put() on an ID space which it owns: the xarray,
- * ID counter and retired timer of a signal_struct it allocates, so that
- * it can set the counter to any value. Covered: sequential IDs, the wrap
- * around after INT_MAX and the search for a free ID after it, required IDs
- * (restore mode), the retirement of deleted timers and that erasing every
- * timer leaves no xarray nodes behind.
+ * The suite runs posix_timer_add() and posix_timer_erase_and_put() on an
+ * ID space which it owns: the xarray and ID counter of a signal_struct it
+ * allocates, so that it can set the counter to any value. Covered:
+ * sequential IDs, the wrap around after INT_MAX and the search for a free
+ * ID after it, required IDs (restore mode), that a deleted ID is not
+ * handed out again before the wrap around, and that erasing every timer
+ * leaves no xarray nodes behind.
  *
  * Not covered: exit_itimers() and the system calls, which need a real task
  * with timers on real clocks; the timers selftests cover those. -EAGAIN,
- * when all IDs are taken, would need 2^31 timers.
+ * when all IDs are taken, would need 2^31 timers; when a node cannot be
+ * allocated, it needs fault injection (failslab) around a single call.
  *
  * The timers come from alloc_posix_timer(), each with its sigqueue charged to
- * RLIMIT_SIGPENDING of the test thread: a case takes up to 193 at once.
+ * RLIMIT_SIGPENDING of the test thread: a case takes up to
+ * 3 * NODE_SLOTS + 1 at once.
  */
 
 #include <kunit/test.h>
@@ -30,6 +32,9 @@
 #include "posix-timers.h"
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+
+/* The slots of an xarray node: 64, or 16 with CONFIG_BASE_SMALL */
+#define NODE_SLOTS	((int)XA_CHUNK_SIZE)
 
 /**
  * struct ids_ctx - The state of one test case
@@ -58,27 +63,37 @@ static struct k_itimer *alloc_timer(struct kunit *test)
 }
 
 /*
- * Do what do_timer_create() does after posix_timer_add() returned @id. If
- * the timer is not there, it_id is set to where it is, so that the exit
- * frees it without a warning about a corrupted ID space.
+ * Set @tmr::it_id to where @tmr is in the ID space of @sig and return
+ * true, or return false if it is not there. Lets the exit erase a timer
+ * which posix_timer_add() stored at another ID than it returned, or under
+ * a wrong it_id, without a warning about a corrupted ID space.
  */
-static void take_id(struct kunit *test, struct k_itimer *tmr, int id)
+static bool find_timer(struct signal_struct *sig, struct k_itimer *tmr)
 {
-	struct ids_ctx *ctx = test->priv;
 	unsigned long index;
 	void *entry;
 
-	tmr->it_id = id;
-	ctx->loose = NULL;
-	if (xa_load(&ctx->sig.posix_timer_ids, id) != tmr) {
-		ctx->loose = tmr;
-		xa_for_each(&ctx->sig.posix_timer_ids, index, entry) {
-			if (entry == tmr) {
-				tmr->it_id = index;
-				ctx->loose = NULL;
-			}
+	xa_for_each(&sig->posix_timer_ids, index, entry) {
+		if (entry == tmr) {
+			tmr->it_id = index;
+			return true;
 		}
 	}
+	return false;
+}
+
+/* Check that posix_timer_add() stored @tmr at @id and set its it_id */
+static void check_stored(struct kunit *test, struct k_itimer *tmr, int id)
+{
+	struct ids_ctx *ctx = test->priv;
+	int it_id = tmr->it_id;
+
+	if (it_id != id || xa_load(&ctx->sig.posix_timer_ids, id) != tmr) {
+		KUNIT_EXPECT_EQ(test, it_id, id);
+		if (!find_timer(&ctx->sig, tmr))
+			KUNIT_FAIL_AND_ABORT(test, "timer %d not in the ID space", id);
+	}
+	ctx->loose = NULL;
 	KUNIT_ASSERT_PTR_EQ(test, xa_load(&ctx->sig.posix_timer_ids, id), tmr);
 }
 
@@ -89,7 +104,7 @@ static struct k_itimer *create_timer(struct kunit *test, timer_t req_id)
 	int id = posix_timer_add(test_sig(test), tmr, req_id);
 
 	KUNIT_ASSERT_GE(test, id, 0);
-	take_id(test, tmr, id);
+	check_stored(test, tmr, id);
 	return tmr;
 }
 
@@ -104,25 +119,13 @@ static void create_timers(struct kunit *test, struct k_itimer **timers, int n)
 	}
 }
 
-/**
- * free_all_timers() - Erase and free every timer of an ID space
- * @sig:	The ID space
- *
- * Retires each timer as timer_delete() does, which parks the first one if
- * none is parked and erases the others at once, then erases the parked one
- * as exit_itimers() does. Returns with the xarray without entries.
- */
+/* Erase and free every timer of an ID space, as exit_itimers() does */
 static void free_all_timers(struct signal_struct *sig)
 {
 	struct k_itimer *tmr;
 	unsigned long id;
 
-	xa_for_each(&sig->posix_timer_ids, id, tmr) {
-		if (tmr != READ_ONCE(sig->posix_timer_retired))
-			posix_timer_retire(sig, tmr);
-	}
-	tmr = xchg(&sig->posix_timer_retired, NULL);
-	if (tmr)
+	xa_for_each(&sig->posix_timer_ids, id, tmr)
 		posix_timer_erase_and_put(sig, tmr);
 }
 
@@ -143,7 +146,8 @@ static void ids_exit(struct kunit *test)
 
 	if (!ctx)
 		return;
-	if (ctx->loose)
+	/* Not if a failing posix_timer_add() stored it anyway */
+	if (ctx->loose && !find_timer(&ctx->sig, ctx->loose))
 		posixtimer_free_timer(ctx->loose);
 	free_all_timers(&ctx->sig);
 	xa_destroy(&ctx->sig.posix_timer_ids);
@@ -163,8 +167,8 @@ static void counter_wraps_to_zero_after_int_max(struct kunit *test)
 
 	sig->next_posix_timer_id = INT_MAX;
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, INT_MAX);
-	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 0U);
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 0);
+	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 1U);
 }
 
 static void search_after_a_wrap_skips_full_leaf_nodes(struct kunit *test)
@@ -172,12 +176,11 @@ static void search_after_a_wrap_skips_full_leaf_nodes(struct kunit *test)
 	struct signal_struct *sig = test_sig(test);
 	int i;
 
-	/* Three full leaf nodes of XA_CHUNK_SIZE (64) slots */
-	for (i = 0; i < 3 * 64; i++)
+	for (i = 0; i < 3 * NODE_SLOTS; i++)
 		KUNIT_ASSERT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, i);
 	sig->next_posix_timer_id = 5;
-	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 3 * 64);
-	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 3U * 64 + 1);
+	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 3 * NODE_SLOTS);
+	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 3U * NODE_SLOTS + 1);
 }
 
 static void search_wraps_around_to_zero(struct kunit *test)
@@ -187,11 +190,11 @@ static void search_wraps_around_to_zero(struct kunit *test)
 
 	create_timer(test, INT_MAX - 1);
 	create_timer(test, INT_MAX);
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < NODE_SLOTS; i++)
 		create_timer(test, i);
 	sig->next_posix_timer_id = INT_MAX - 1;
-	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 64);
-	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 65U);
+	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, NODE_SLOTS);
+	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, NODE_SLOTS + 1U);
 }
 
 static void taken_required_id_fails_and_changes_nothing(struct kunit *test)
@@ -208,7 +211,7 @@ static void taken_required_id_fails_and_changes_nothing(struct kunit *test)
 	ret = posix_timer_add(sig, tmr, 7);
 	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
 	if (ret >= 0)
-		take_id(test, tmr, ret);
+		check_stored(test, tmr, ret);
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 20U);
 	KUNIT_EXPECT_PTR_EQ(test, xa_load(&sig->posix_timer_ids, 7), taken);
 	xa_for_each(&sig->posix_timer_ids, id, entry)
@@ -224,105 +227,49 @@ static void required_id_moves_the_counter_also_backwards(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 6U);
 }
 
-static void retired_timer_keeps_its_slot_until_the_next_create(struct kunit *test)
+static void required_int_max_wraps_the_counter_to_zero(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
-	struct k_itimer *old = create_timer(test, TIMER_ANY_ID);
-	int old_id = old->it_id;
 
-	posix_timer_retire(sig, old);
-	KUNIT_EXPECT_PTR_EQ(test, sig->posix_timer_retired, old);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&sig->posix_timer_ids, old_id), old);
-
-	/* @old is freed by RCU now: compare the pointer, do not follow it */
-	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, old_id + 1);
-	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, old_id));
-	KUNIT_EXPECT_NULL(test, sig->posix_timer_retired);
+	sig->next_posix_timer_id = 10;
+	create_timer(test, INT_MAX);
+	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, (u32)INT_MAX + 1);
+	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 0);
 }
 
-static void at_most_one_timer_is_retired(struct kunit *test)
+static void deleted_id_is_not_handed_out_before_the_wrap(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
-	struct k_itimer *first = create_timer(test, TIMER_ANY_ID);
-	struct k_itimer *second = create_timer(test, TIMER_ANY_ID);
-	int first_id = first->it_id, second_id = second->it_id;
+	struct k_itimer *timers[3];
 
-	posix_timer_retire(sig, first);
-	posix_timer_retire(sig, second);
-	KUNIT_EXPECT_PTR_EQ(test, sig->posix_timer_retired, first);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&sig->posix_timer_ids, first_id), first);
-	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, second_id));
+	create_timers(test, timers, ARRAY_SIZE(timers));
+	posix_timer_erase_and_put(sig, timers[1]);
+	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, 1));
+	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 3);
 }
 
-static void retired_timer_id_can_be_required_at_once(struct kunit *test)
+static void deleted_id_can_be_required_at_once(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
-	struct k_itimer *first = create_timer(test, TIMER_ANY_ID);
+	struct k_itimer *timers[3];
 
-	create_timer(test, TIMER_ANY_ID);
-	create_timer(test, TIMER_ANY_ID);
-	posix_timer_retire(sig, first);
+	create_timers(test, timers, ARRAY_SIZE(timers));
+	posix_timer_erase_and_put(sig, timers[0]);
 	KUNIT_EXPECT_EQ(test, create_timer(test, 0)->it_id, 0);
-	KUNIT_EXPECT_NULL(test, sig->posix_timer_retired);
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 1U);
 }
 
-static void search_after_a_wrap_finds_a_retired_id_free(struct kunit *test)
+static void search_after_a_wrap_finds_a_deleted_id_free(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[10];
 
 	create_timers(test, timers, ARRAY_SIZE(timers));
-	posix_timer_retire(sig, timers[5]);
-	sig->next_posix_timer_id = 0;
+	posix_timer_erase_and_put(sig, timers[5]);
+	/* Past INT_MAX: the search wraps around to 0 */
+	sig->next_posix_timer_id = (u32)INT_MAX + 1;
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 5);
-	KUNIT_EXPECT_NULL(test, sig->posix_timer_retired);
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 6U);
-}
-
-static void retired_timer_away_from_the_next_id_is_erased(struct kunit *test)
-{
-	struct signal_struct *sig = test_sig(test);
-	struct k_itimer *timers[5];
-
-	create_timers(test, timers, ARRAY_SIZE(timers));
-	posix_timer_retire(sig, timers[2]);
-	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 5);
-	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, 2));
-	KUNIT_EXPECT_NULL(test, sig->posix_timer_retired);
-}
-
-static void automatic_id_can_take_the_retired_timer_slot(struct kunit *test)
-{
-	struct signal_struct *sig = test_sig(test);
-	struct k_itimer *timers[5];
-
-	create_timers(test, timers, ARRAY_SIZE(timers));
-	posix_timer_retire(sig, timers[2]);
-	/* As after a wrap around: the counter points at the retired timer */
-	sig->next_posix_timer_id = 2;
-	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 2);
-	KUNIT_EXPECT_NULL(test, sig->posix_timer_retired);
-	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 3U);
-}
-
-static void taken_required_id_still_erases_the_retired_timer(struct kunit *test)
-{
-	struct signal_struct *sig = test_sig(test);
-	struct k_itimer *timers[5], *tmr;
-	int ret;
-
-	create_timers(test, timers, ARRAY_SIZE(timers));
-	posix_timer_retire(sig, timers[1]);
-	tmr = alloc_timer(test);
-	ret = posix_timer_add(sig, tmr, 3);
-	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
-	if (ret >= 0)
-		take_id(test, tmr, ret);
-	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 5U);
-	KUNIT_EXPECT_NULL(test, sig->posix_timer_retired);
-	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, 1));
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&sig->posix_timer_ids, 3), timers[3]);
 }
 
 static void emptied_id_space_owns_no_nodes(struct kunit *test)
@@ -333,16 +280,16 @@ static void emptied_id_space_owns_no_nodes(struct kunit *test)
 	void *entry;
 	int i;
 
-	/* A deep tree, and creations and deletions across two leaf nodes */
+	/* A deep tree, and creations and deletions across three leaf nodes */
 	create_timer(test, INT_MAX);
-	for (i = 0; i < 130; i++) {
+	for (i = 0; i < 2 * NODE_SLOTS + 2; i++) {
 		tmr = create_timer(test, TIMER_ANY_ID);
 		KUNIT_ASSERT_EQ(test, tmr->it_id, i);
-		posix_timer_retire(sig, tmr);
+		posix_timer_erase_and_put(sig, tmr);
 	}
 	xa_for_each(&sig->posix_timer_ids, id, entry)
 		count++;
-	KUNIT_EXPECT_EQ(test, count, 2UL);
+	KUNIT_EXPECT_EQ(test, count, 1UL);
 
 	free_all_timers(sig);
 	/* xa_empty() checks the head only: false while a node is linked in */
@@ -356,13 +303,10 @@ static struct kunit_case ids_cases[] = {
 	KUNIT_CASE(search_wraps_around_to_zero),
 	KUNIT_CASE(taken_required_id_fails_and_changes_nothing),
 	KUNIT_CASE(required_id_moves_the_counter_also_backwards),
-	KUNIT_CASE(retired_timer_keeps_its_slot_until_the_next_create),
-	KUNIT_CASE(at_most_one_timer_is_retired),
-	KUNIT_CASE(retired_timer_id_can_be_required_at_once),
-	KUNIT_CASE(search_after_a_wrap_finds_a_retired_id_free),
-	KUNIT_CASE(retired_timer_away_from_the_next_id_is_erased),
-	KUNIT_CASE(automatic_id_can_take_the_retired_timer_slot),
-	KUNIT_CASE(taken_required_id_still_erases_the_retired_timer),
+	KUNIT_CASE(required_int_max_wraps_the_counter_to_zero),
+	KUNIT_CASE(deleted_id_is_not_handed_out_before_the_wrap),
+	KUNIT_CASE(deleted_id_can_be_required_at_once),
+	KUNIT_CASE(search_after_a_wrap_finds_a_deleted_id_free),
 	KUNIT_CASE(emptied_id_space_owns_no_nodes),
 	{}
 };
