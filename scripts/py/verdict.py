@@ -52,7 +52,8 @@ START = re.compile(r"^# selftests: \S+: (\S+)$")
 # NAME, a test module built in, and every boot of it must print its summary line
 # (lib/test_xarray.c: "XArray: %u of %u tests passed").
 BOOT_TESTS = {"xarray": "XArray"}
-BOOT_TEST = re.compile(rf"\b({'|'.join(BOOT_TESTS.values())}): (\d+) of (\d+) tests passed")
+BOOT_TEST = re.compile(r"\b(" + "|".join(map(re.escape, BOOT_TESTS.values()))
+                       + r"): (\d+) of (\d+) tests passed")
 PLAN = re.compile(r"^1\.\.(\d+)$")
 
 KCSAN = re.compile(r"\[ *\d+\.\d+\] BUG: KCSAN: ")
