@@ -11,6 +11,7 @@
 #   PT_TEST_TIMEOUT  seconds a test may run in the guest (default 600)
 #   PT_BOOT_TIMEOUT  seconds a boot may take on the host (default 1800)
 #   PT_KERNEL_ARGS   more kernel command line for every boot
+#   PT_QEMU_ARGS     more QEMU arguments for every boot (words: no quoting)
 #   PT_EXTRA_CONFIG  one more config fragment for every kernel build
 #   PT_DEBIAN_MIRROR the Debian archive of the private apt source lists (default: the
 #                    machine's own, from its apt sources)
