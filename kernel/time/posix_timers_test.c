@@ -171,14 +171,25 @@ static void counter_wraps_to_zero_after_int_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 1U);
 }
 
-static void search_from_a_taken_id_skips_full_leaf_nodes(struct kunit *test)
+static void search_from_a_taken_id_takes_the_next_free_one(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
+	struct k_itimer *below = NULL, *above = NULL, *tmr;
 	int i;
 
-	for (i = 0; i < 3 * NODE_SLOTS; i++)
-		KUNIT_ASSERT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, i);
+	for (i = 0; i < 3 * NODE_SLOTS; i++) {
+		tmr = create_timer(test, TIMER_ANY_ID);
+		KUNIT_ASSERT_EQ(test, tmr->it_id, i);
+		if (i == 2)
+			below = tmr;
+		else if (i == 2 * NODE_SLOTS + 7)
+			above = tmr;
+	}
+	posix_timer_erase_and_put(sig, below);
+	posix_timer_erase_and_put(sig, above);
+	/* From a taken ID, past a full leaf, never back below the counter */
 	sig->next_posix_timer_id = 5;
+	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 2 * NODE_SLOTS + 7);
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 3 * NODE_SLOTS);
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 3U * NODE_SLOTS + 1);
 }
@@ -299,7 +310,7 @@ static void emptied_id_space_owns_no_nodes(struct kunit *test)
 static struct kunit_case ids_cases[] = {
 	KUNIT_CASE(ids_follow_each_other_from_zero),
 	KUNIT_CASE(counter_wraps_to_zero_after_int_max),
-	KUNIT_CASE(search_from_a_taken_id_skips_full_leaf_nodes),
+	KUNIT_CASE(search_from_a_taken_id_takes_the_next_free_one),
 	KUNIT_CASE(search_wraps_around_to_zero),
 	KUNIT_CASE(taken_required_id_fails_and_changes_nothing),
 	KUNIT_CASE(required_id_moves_the_counter_also_backwards),

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Instructions per call by kernel function, from scripts/profile's block counts.
+"""Instructions and entries per call by kernel function, from scripts/profile's block counts.
 
 profile.py --calls N [--top N] KERNEL=SYSTEM_MAP,ROW_COUNTS,REF_COUNTS...
 
 Each counts file has lines 'VADDR INSNS EXECUTIONS' (scripts/qemu/insncount.c). A block is
 charged to the kernel text symbol at or below its start; blocks outside the kernel's text
-are user space. The row's boot minus the reference boot, divided by N, per function.
+are user space. The row's boot minus the reference boot, divided by N, per function; and
+how often each function was entered per call: the executions of the block at its first byte.
 """
 import argparse
 import bisect
@@ -26,8 +27,9 @@ def text_symbols(path):
 
 
 def by_function(counts_path, syms, etext):
+    """Instructions by function, and entries: executions of the block at its first byte."""
     addrs = [a for a, _ in syms]
-    total = {}
+    total, entries = {}, {}
     with open(counts_path) as f:
         for line in f:
             vaddr, insns, execs = line.split()
@@ -38,8 +40,10 @@ def by_function(counts_path, syms, etext):
                 name = "[user]" if v < (1 << 63) else "[other kernel]"
             else:
                 name = syms[i][1]
+                if syms[i][0] == v:
+                    entries[name] = entries.get(name, 0) + int(execs)
             total[name] = total.get(name, 0) + n
-    return total
+    return total, entries
 
 
 def main():
@@ -49,14 +53,15 @@ def main():
     ap.add_argument("kernels", nargs="+")
     args = ap.parse_args()
 
-    names, per = [], {}
+    names, per, calls = [], {}, {}
     for spec in args.kernels:
         name, files = spec.split("=", 1)
         smap, row, ref = files.split(",")
         syms, etext = text_symbols(smap)
-        a = by_function(row, syms, etext)
-        b = by_function(ref, syms, etext)
+        a, ea = by_function(row, syms, etext)
+        b, eb = by_function(ref, syms, etext)
         per[name] = {f: (a.get(f, 0) - b.get(f, 0)) / args.calls for f in set(a) | set(b)}
+        calls[name] = {f: (ea.get(f, 0) - eb.get(f, 0)) / args.calls for f in set(ea) | set(eb)}
         names.append(name)
 
     funcs = set().union(*(per[n] for n in names))
@@ -65,8 +70,8 @@ def main():
     shown = order[: args.top]
     width = max([len(f) for f in shown] + [24])
 
-    def row(label, vals):
-        cells = "".join(f"{v:>12,.0f}" for v in vals)
+    def row(label, vals, fmt="{:>12,.0f}"):
+        cells = "".join(fmt.format(v) for v in vals)
         return f"{label:<{width}}{cells}"
 
     print(f"instructions per call, over {args.calls:,} calls (row boot minus reference boot)")
@@ -84,6 +89,13 @@ def main():
         if len(names) == 2:
             vals = vals + [vals[1] - vals[0]]
         print(row(label, vals))
+    # A function entered other than at its first byte (a jump into it) is not counted.
+    print()
+    print(f"entries per call of the same functions (executions of their first block)")
+    for f in shown:
+        vals = [calls[n].get(f, 0) for n in names]
+        if any(vals):
+            print(row(f, vals, "{:>12,.3f}"))
     return 0
 
 
