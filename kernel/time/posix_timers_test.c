@@ -171,7 +171,7 @@ static void counter_wraps_to_zero_after_int_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 1U);
 }
 
-static void search_from_a_taken_id_takes_the_next_free_one(struct kunit *test)
+static void search_skips_free_ids_below_the_counter(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *below = NULL, *above = NULL, *tmr;
@@ -310,7 +310,7 @@ static void emptied_id_space_owns_no_nodes(struct kunit *test)
 static struct kunit_case ids_cases[] = {
 	KUNIT_CASE(ids_follow_each_other_from_zero),
 	KUNIT_CASE(counter_wraps_to_zero_after_int_max),
-	KUNIT_CASE(search_from_a_taken_id_takes_the_next_free_one),
+	KUNIT_CASE(search_skips_free_ids_below_the_counter),
 	KUNIT_CASE(search_wraps_around_to_zero),
 	KUNIT_CASE(taken_required_id_fails_and_changes_nothing),
 	KUNIT_CASE(required_id_moves_the_counter_also_backwards),
