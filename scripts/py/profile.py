@@ -91,7 +91,7 @@ def main():
         print(row(label, vals))
     # A function entered other than at its first byte (a jump into it) is not counted.
     print()
-    print(f"entries per call of the same functions (executions of their first block)")
+    print("entries per call of the same functions (executions of their first block)")
     for f in shown:
         vals = [calls[n].get(f, 0) for n in names]
         if any(vals):
