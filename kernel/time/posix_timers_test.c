@@ -7,8 +7,10 @@
  * allocates, so that it can set the counter to any value. Covered:
  * sequential IDs, the wrap around after INT_MAX and the search for a free
  * ID after it, required IDs (restore mode), that a deleted ID is not
- * handed out again before the wrap around, and that erasing every timer
- * leaves no xarray nodes behind.
+ * handed out again before the wrap around, that erasing every timer
+ * leaves no xarray nodes behind, and what the nodes of spread IDs charge
+ * to RLIMIT_SIGPENDING, also past a limit which the suite lowers for the
+ * test thread.
  *
  * Not covered: exit_itimers() and the system calls, which need a real task
  * with timers on real clocks; the timers selftests cover those. -EAGAIN,
@@ -22,11 +24,13 @@
 
 #include <kunit/test.h>
 #include <kunit/visibility.h>
+#include <linux/cred.h>
 #include <linux/limits.h>
 #include <linux/module.h>
 #include <linux/posix-timers.h>
 #include <linux/prctl.h>
 #include <linux/sched/signal.h>
+#include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
 #include "posix-timers.h"
@@ -35,15 +39,19 @@ MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 /* The slots of an xarray node: 64, or 16 with CONFIG_BASE_SMALL */
 #define NODE_SLOTS	((int)XA_CHUNK_SIZE)
+/* The levels of a tree for the IDs 0..INT_MAX: 6, or 8 */
+#define LEVELS		DIV_ROUND_UP(31, XA_CHUNK_SHIFT)
 
 /**
  * struct ids_ctx - The state of one test case
  * @sig:	Owner of the ID space; only its timer ID fields are used
  * @loose:	Timer allocated but not (yet) in the ID space, or NULL
+ * @sigpending:	RLIMIT_SIGPENDING count of the test thread's user before
  */
 struct ids_ctx {
 	struct signal_struct sig;
 	struct k_itimer *loose;
+	long sigpending;
 };
 
 static struct signal_struct *test_sig(struct kunit *test)
@@ -136,6 +144,7 @@ static int ids_init(struct kunit *test)
 	if (!ctx)
 		return -ENOMEM;
 	xa_init_flags(&ctx->sig.posix_timer_ids, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	ctx->sigpending = get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING);
 	test->priv = ctx;
 	return 0;
 }
@@ -151,6 +160,7 @@ static void ids_exit(struct kunit *test)
 		posixtimer_free_timer(ctx->loose);
 	free_all_timers(&ctx->sig);
 	xa_destroy(&ctx->sig.posix_timer_ids);
+	posix_timer_check_uncharged(&ctx->sig);
 }
 
 static void ids_follow_each_other_from_zero(struct kunit *test)
@@ -307,6 +317,94 @@ static void emptied_id_space_owns_no_nodes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xa_empty(&sig->posix_timer_ids));
 }
 
+/*
+ * Check the blocks of the ID space and the charge for them, also in the
+ * RLIMIT_SIGPENDING count of the user: a unit per timer and the charge
+ */
+static void check_charge(struct kunit *test, unsigned long blocks)
+{
+	struct ids_ctx *ctx = test->priv;
+	struct signal_struct *sig = &ctx->sig;
+	unsigned long spare = LEVELS + 2 * sig->posix_timer_count / NODE_SLOTS;
+	unsigned long charged = blocks > spare ? blocks - spare : 0;
+
+	KUNIT_EXPECT_EQ(test, sig->posix_timer_blocks, blocks);
+	KUNIT_EXPECT_EQ(test, sig->posix_timer_charged, charged);
+	KUNIT_EXPECT_EQ(test, get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING),
+			ctx->sigpending + (long)(sig->posix_timer_count + charged));
+}
+
+static void dense_ids_are_not_charged_for_nodes(struct kunit *test)
+{
+	struct k_itimer *timers[3 * NODE_SLOTS + 1];
+
+	create_timers(test, timers, ARRAY_SIZE(timers));
+	/* Four leaves under one node */
+	check_charge(test, LEVELS + 3);
+	KUNIT_EXPECT_EQ(test, test_sig(test)->posix_timer_charged, 0UL);
+}
+
+static void spread_ids_are_charged_a_unit_per_node_of_their_own(struct kunit *test)
+{
+	struct signal_struct *sig = test_sig(test);
+	struct k_itimer *far;
+
+	/* A tree of one timer is free, in whichever level it ends */
+	create_timer(test, 0);
+	check_charge(test, LEVELS);
+	create_timer(test, 1);
+	check_charge(test, LEVELS);
+	/* The next leaf */
+	create_timer(test, NODE_SLOTS);
+	check_charge(test, LEVELS + 1);
+	/* A leaf and a node above it of its own */
+	far = create_timer(test, NODE_SLOTS * NODE_SLOTS);
+	check_charge(test, LEVELS + 3);
+	KUNIT_EXPECT_EQ(test, sig->posix_timer_charged, 3UL);
+
+	posix_timer_erase_and_put(sig, far);
+	check_charge(test, LEVELS + 1);
+	free_all_timers(sig);
+	check_charge(test, 0);
+	KUNIT_EXPECT_EQ(test, sig->posix_timer_count, 0UL);
+}
+
+static void nodes_past_the_limit_fail_and_leave_nothing(struct kunit *test)
+{
+	struct rlimit *rlim = &current->signal->rlim[RLIMIT_SIGPENDING];
+	struct signal_struct *sig = test_sig(test);
+	unsigned long cur = rlim->rlim_cur;
+	struct k_itimer *tmr;
+	u32 next;
+
+	/* Room for three timers and two units for nodes */
+	rlim->rlim_cur = get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING) + 5;
+	create_timer(test, 0);
+	/* A leaf and a node above it of its own: two units */
+	create_timer(test, NODE_SLOTS * NODE_SLOTS);
+	check_charge(test, LEVELS + 2);
+
+	/* Two more would be needed: refused, for a required ID */
+	tmr = alloc_timer(test);
+	next = sig->next_posix_timer_id;
+	KUNIT_EXPECT_EQ(test, posix_timer_add(sig, tmr, 2 * NODE_SLOTS * NODE_SLOTS), -EAGAIN);
+	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, 2 * NODE_SLOTS * NODE_SLOTS));
+	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, next);
+	/* And for the counter, which then points to the refused ID */
+	sig->next_posix_timer_id = 3 * NODE_SLOTS * NODE_SLOTS;
+	KUNIT_EXPECT_EQ(test, posix_timer_add(sig, tmr, TIMER_ANY_ID), -EAGAIN);
+	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, 3 * NODE_SLOTS * NODE_SLOTS));
+	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 3U * NODE_SLOTS * NODE_SLOTS);
+	rlim->rlim_cur = cur;
+
+	KUNIT_EXPECT_EQ(test, sig->posix_timer_count, 2UL);
+	KUNIT_EXPECT_EQ(test, sig->posix_timer_blocks, LEVELS + 2UL);
+	KUNIT_EXPECT_EQ(test, sig->posix_timer_charged, 2UL);
+	/* Two timers, two units for nodes, and the refused timer's sigqueue */
+	KUNIT_EXPECT_EQ(test, get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING),
+			((struct ids_ctx *)test->priv)->sigpending + 5);
+}
+
 static struct kunit_case ids_cases[] = {
 	KUNIT_CASE(ids_follow_each_other_from_zero),
 	KUNIT_CASE(counter_wraps_to_zero_after_int_max),
@@ -319,6 +417,9 @@ static struct kunit_case ids_cases[] = {
 	KUNIT_CASE(deleted_id_can_be_required_at_once),
 	KUNIT_CASE(search_after_a_wrap_finds_a_deleted_id_free),
 	KUNIT_CASE(emptied_id_space_owns_no_nodes),
+	KUNIT_CASE(dense_ids_are_not_charged_for_nodes),
+	KUNIT_CASE(spread_ids_are_charged_a_unit_per_node_of_their_own),
+	KUNIT_CASE(nodes_past_the_limit_fail_and_leave_nothing),
 	{}
 };
 

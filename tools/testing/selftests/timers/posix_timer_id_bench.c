@@ -71,6 +71,14 @@
  *   mem_sparse		the same for 2048 timers with IDs 512 apart, placed
  *			in restore mode or, without it, by the create/delete
  *			loop
+ *   mem_limit		the same for timers at the IDs i << 19, each with
+ *			nodes of its own on three levels, created in restore
+ *			mode by a process with RLIMIT_SIGPENDING 4096 in a
+ *			user namespace of its own until timer_create() fails
+ *			or 4096 timers exist: the growth of all its slab
+ *			(mem_limit), per unit of the limit
+ *			(mem_limit_per_unit) and of its reclaimable slab
+ *			(mem_limit_nodes). A note gives the number of timers.
  *
  * Times are wall clock (CLOCK_MONOTONIC). Every timed row first creates
  * and deletes a few timers, untimed, so that no first call of a fresh
@@ -124,6 +132,9 @@
 #define FEW_LOOKUPS	250
 #define FEW_CHURN	25
 #define MEM_TIMERS	2048
+/* mem_limit: RLIMIT_SIGPENDING, and the IDs i << 19 */
+#define MEM_LIMIT	4096
+#define MEM_LIMIT_SPACING	524288	/* 2^19 */
 #define COST_TIMERS	2000	/* alive during the cost rows' lookups */
 #define SHUFFLE_SEED	0x9e3779b9u
 
@@ -1010,36 +1021,60 @@ static int memcg_slab_settled(const char *cg, int64_t slab[2])
  * @done (1: all created, else @res->why says why) and waits for @go to
  * close.
  */
-static void mem_timers(int spacing, int go, int done, struct run_result *res)
+/*
+ * The process of the mem_ rows, in its group: on the first byte on @go it
+ * creates the timers of @row, writes their number to @done, or -1 on a
+ * failure, and exits when @go is closed.
+ */
+static void mem_timers(const struct row *row, int go, int done)
 {
+	int i, id, n = -1, spacing = row->arg;
 	bool restore = false;
 	char c = 0;
-	int i, id;
 
 	if (read(go, &c, 1) != 1)
 		_exit(1);
+	if (spacing == MEM_LIMIT_SPACING) {
+		struct rlimit rl = { MEM_LIMIT, MEM_LIMIT };
+
+		/* A count of its own, which no other process of the user changes */
+		if (unshare(CLONE_NEWUSER) || setrlimit(RLIMIT_SIGPENDING, &rl) ||
+		    !restore_mode())
+			goto out;
+		for (n = 0; n < MEM_LIMIT; n++) {
+			id = n * spacing;
+			if (create_none(&id))
+				break;
+			if (id != n * spacing)
+				goto fail;
+		}
+		if (n < MEM_LIMIT && errno != EAGAIN)
+			n = -1;
+		goto out;
+	}
 	if (spacing > 1)
 		restore = restore_mode();
 	for (i = 0; i < MEM_TIMERS; i++) {
 		id = i * spacing;
-		if (restore ? create_none(&id) || id != i * spacing : !create_by_loop(id)) {
-			snprintf(res->why, sizeof(res->why), "timer %d did not get the ID %d",
-				 i, i * spacing);
-			break;
-		}
+		if (restore ? create_none(&id) || id != i * spacing : !create_by_loop(id))
+			goto fail;
 	}
-	c = i == MEM_TIMERS;
-	if (write(done, &c, 1) != 1)
+	n = MEM_TIMERS;
+	goto out;
+fail:
+	n = -1;
+out:
+	if (write(done, &n, sizeof(n)) != sizeof(n))
 		_exit(1);
 	while (read(go, &c, 1) > 0)
 		;
 	_exit(0);
 }
 
-/* 2048 timers with IDs @row->arg apart: growth of the slab of their group */
+/* Timers with IDs @row->arg apart: growth of the slab of their group */
 static void mem_index(const struct row *row, struct run_result *res)
 {
-	int go[2], done[2], i, status;
+	int go[2], done[2], i, status, n = 0;
 	int64_t before[2], after[2];
 	char cg[CG_LEN], c = 0;
 	pid_t parent = getpid(), pid;
@@ -1068,7 +1103,7 @@ static void mem_index(const struct row *row, struct run_result *res)
 			_exit(1);
 		close(go[1]);
 		close(done[0]);
-		mem_timers(row->arg, go[0], done[1], res);
+		mem_timers(row, go[0], done[1]);
 	}
 	close(go[0]);
 	close(done[1]);
@@ -1077,11 +1112,20 @@ static void mem_index(const struct row *row, struct run_result *res)
 			 strerror(errno));
 	} else if (memcg_slab(cg, before)) {
 		snprintf(res->why, sizeof(res->why), "cannot read %s/memory.stat", cg);
-	} else if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1 || !c) {
-		if (!res->why[0])
-			snprintf(res->why, sizeof(res->why), "the timer process failed");
+	} else if (write(go[1], &c, 1) != 1 || read(done[0], &n, sizeof(n)) != sizeof(n) ||
+		   n <= 0) {
+		snprintf(res->why, sizeof(res->why), "the timer process failed");
 	} else if (memcg_slab_settled(cg, after)) {
 		snprintf(res->why, sizeof(res->why), "memory.stat of %s does not settle", cg);
+	} else if (row->arg == MEM_LIMIT_SPACING) {
+		res->val[0] = after[0] + after[1] - before[0] - before[1];
+		res->val[1] = res->val[0] / MEM_LIMIT;
+		res->val[2] = after[0] - before[0];
+		res->ok = true;
+		printf("bench: note: %s: %d timers at IDs %d apart under RLIMIT_SIGPENDING %d\n",
+		       row->name, n, MEM_LIMIT_SPACING, MEM_LIMIT);
+		/* The row runs in a child, which leaves by _exit() */
+		fflush(stdout);
 	} else {
 		res->val[0] = after[0] - before[0];
 		res->val[1] = res->val[0] / MEM_TIMERS;
@@ -1127,6 +1171,8 @@ static const struct row rows[] = {
 	    "cost_2e30_getoverrun", "cost_2e30_delete" } },
 	{ "mem_dense", mem_index, 1, true, "B",
 	  { "mem_dense", "mem_dense_per_timer", "mem_dense_slab_per_timer" } },
+	{ "mem_limit", mem_index, MEM_LIMIT_SPACING, true, "B",
+	  { "mem_limit", "mem_limit_per_unit", "mem_limit_nodes" } },
 	{ "mem_sparse", mem_index, 512, true, "B",
 	  { "mem_sparse", "mem_sparse_per_timer", "mem_sparse_slab_per_timer" } },
 };

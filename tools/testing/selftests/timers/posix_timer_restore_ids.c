@@ -10,9 +10,10 @@
  *    TIMER_ANY_ID, -EINVAL, -EFAULT,
  *  - the next automatic ID follows the last restored one, -EBUSY leaves
  *    it alone, the search for a free ID after a wrap around,
- *  - the deleted timer which stays in its slot until the next
- *    timer_create(): its ID is free at once,
+ *  - a deleted ID is free at once,
  *  - failed requests leave no timer, ID or sigqueue behind,
+ *  - the nodes of IDs far apart are charged to RLIMIT_SIGPENDING, with
+ *    EAGAIN past it, and given back on deletion,
  *  - races of exact requests with each other, with automatic allocation,
  *    with the prctl and with timer_delete(),
  *  - a checkpoint/restore round trip through /proc/$PID/timers.
@@ -411,11 +412,9 @@ static int errno_of(int ret)
 }
 
 /*
- * timer_delete() leaves the timer it deletes in its slot, invalid, until
- * the next timer_create() erases it; a second timer_delete() in a row
- * erases its timer at once. Either way the timer is gone for lookups and
- * its ID is free at once: for an exact request, for the automatic
- * allocation next to it and for a restore elsewhere.
+ * A deleted timer is gone for lookups and its ID is free at once: for an
+ * exact request, after the automatic allocation next to it and after a
+ * restore elsewhere, also when two timers were deleted in a row.
  */
 TEST_F(restore, deleted_id_can_be_restored_at_once)
 {
@@ -460,7 +459,7 @@ TEST_F(restore, deleted_id_can_be_restored_at_once)
 	EXPECT_TRUE(timer_exists(100));
 }
 
-/* Deleted timers which wait in their slot are not listed */
+/* Deleted timers are not listed, the newest nor an older one */
 TEST_F(restore_proc, deleted_timers_are_not_listed)
 {
 	const int ids[] = { 2 };
@@ -678,6 +677,60 @@ TEST_F(restore_proc, failed_requests_leak_nothing)
 	/* Also not a half created timer, which is not listed */
 	EXPECT_EQ(create_id(500), 500);
 	EXPECT_EQ(create_id(600), 600);
+}
+
+/*
+ * Timers far apart need xarray nodes of their own, which the kernel charges
+ * to RLIMIT_SIGPENDING beyond what dense IDs need: IDs 2^19 apart need
+ * three nodes each which no other timer shares, four units of the limit
+ * with the timer, so with a limit of 64 timer_create() fails with EAGAIN
+ * long before 64 timers. Deleting them gives all units back: dense IDs,
+ * which are not charged for nodes, then fit 64 timers again.
+ */
+TEST_F(restore_proc, spread_ids_are_charged_to_rlimit_sigpending)
+{
+	struct rlimit rl;
+	int id, n, i;
+
+	/* The charge came with TIMER_ANY_ID in restore mode */
+	id = create_id(TIMER_ANY_ID);
+	if (id == -EINVAL)
+		SKIP(return, "TIMER_ANY_ID not supported");
+	ASSERT_EQ(id, 0);
+	ASSERT_EQ(sys_timer_delete(0), 0);
+
+	/* Other processes of the user would change the count */
+	if (unshare(CLONE_NEWUSER))
+		SKIP(return, "no user namespace: %s", strerror(errno));
+	ASSERT_EQ(getrlimit(RLIMIT_SIGPENDING, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < MAX_TIMERS)
+		SKIP(return, "RLIMIT_SIGPENDING below %d", MAX_TIMERS);
+	rl.rlim_cur = MAX_TIMERS;
+	ASSERT_EQ(setrlimit(RLIMIT_SIGPENDING, &rl), 0);
+
+	for (n = 0; n < MAX_TIMERS; n++) {
+		id = create_id(n << 19);
+		if (id != n << 19)
+			break;
+	}
+	EXPECT_EQ(id, -EAGAIN);
+	/*
+	 * With nodes of 64 slots the free blocks are six, and 16 timers take
+	 * 16 + 3 * 16 + 3 - 6 = 61 units; with 16 slots (CONFIG_BASE_SMALL),
+	 * 12 timers take 12 + 4 * 12 + 9 - 9 = 60.
+	 */
+	EXPECT_TRUE(n == 16 || n == 12);
+	TH_LOG("%d timers 2^19 apart under RLIMIT_SIGPENDING %d", n, MAX_TIMERS);
+
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(sys_timer_delete(i << 19), 0);
+	for (n = 0; n < MAX_TIMERS; n++) {
+		id = create_id(n);
+		if (id != n)
+			break;
+	}
+	EXPECT_EQ(n, MAX_TIMERS);
+	EXPECT_EQ(create_id(MAX_TIMERS), -EAGAIN);
 }
 
 static void *thread_get_mode(void *arg)
