@@ -61,6 +61,14 @@
  *			(the loop would take 2^30 rounds). Under QEMU with
  *			-icount shift=0 the times of these rows are numbers
  *			of instructions.
+ *   neighbour_0, neighbour_20k, neighbour_60k
+ *			a victim process creates 8 timers, then an unrelated
+ *			process creates none, 20000 or 60000 and holds them,
+ *			while the victim calls timer_gettime() on its timers in
+ *			turn (neighbour_N_gettime) and creates and deletes a
+ *			timer (neighbour_N_pair), 2000 times each: the mean
+ *			time per call. What one process pays for the timers of
+ *			another, with a global ID hash or none.
  *   mem_dense		memory for 2048 timers with the IDs 0..2047, taken
  *			from memory.stat of a cgroup v2 memory controller
  *			group of the process that creates them: the growth
@@ -136,6 +144,7 @@
 #define MEM_LIMIT	4096
 #define MEM_LIMIT_SPACING	524288	/* 2^19 */
 #define COST_TIMERS	2000	/* alive during the cost rows' lookups */
+#define VICTIM_TIMERS	8	/* of the neighbour rows' victim */
 #define SHUFFLE_SEED	0x9e3779b9u
 
 #define WHY_LEN		256	/* of an explanation */
@@ -763,6 +772,96 @@ static void cost_ops(const struct row *row, struct run_result *res)
 	res->ok = true;
 }
 
+/*
+ * The neighbour of the neighbour_* rows: create @n timers, report how many
+ * on @done, then hold them, blocked, until @go is closed.
+ */
+static void neighbour_timers(int n, int go, int done)
+{
+	int *ids = calloc(n, sizeof(*ids));
+	char c;
+
+	n = ids ? create_timers(ids, n) : -1;
+	if (write(done, &n, sizeof(n)) != sizeof(n))
+		_exit(1);
+	while (read(go, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+/*
+ * A victim process with VICTIM_TIMERS timers, created first, while an
+ * unrelated process holds @row->arg timers: the mean time of a
+ * timer_gettime() of the victim's timers, in turn, and of a
+ * timer_create() and timer_delete() pair, over COST_TIMERS calls each.
+ * With a global ID hash the neighbour's timers share the victim's
+ * buckets; with an ID space per process they share nothing.
+ */
+static void neighbour(const struct row *row, struct run_result *res)
+{
+	int ids[VICTIM_TIMERS], go[2], done[2], i, id, n = -1, status;
+	pid_t parent = getpid(), pid = 0;
+	struct itimerspec its;
+	int64_t t[3];
+
+	warm_up();
+	if (create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
+		fail(res->why, sizeof(res->why), "timer_create", 0);
+		return;
+	}
+	if (row->arg) {
+		if (pipe(go) || pipe(done)) {
+			snprintf(res->why, sizeof(res->why), "pipe: %s", strerror(errno));
+			return;
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0) {
+			snprintf(res->why, sizeof(res->why), "fork: %s", strerror(errno));
+			return;
+		}
+		if (pid == 0) {
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+				_exit(1);
+			close(go[1]);
+			close(done[0]);
+			neighbour_timers(row->arg, go[0], done[1]);
+		}
+		close(go[0]);
+		close(done[1]);
+		if (read(done[0], &n, sizeof(n)) != sizeof(n) || n != row->arg) {
+			snprintf(res->why, sizeof(res->why),
+				 "the neighbour created %d of %d timers", n, row->arg);
+			goto out;
+		}
+	}
+	t[0] = now_ns();
+	for (i = 0; i < COST_TIMERS; i++) {
+		if (sys_timer_gettime(ids[i % VICTIM_TIMERS], &its)) {
+			fail(res->why, sizeof(res->why), "timer_gettime", i);
+			goto out;
+		}
+	}
+	t[1] = now_ns();
+	for (i = 0; i < COST_TIMERS; i++) {
+		if (create_none(&id) || sys_timer_delete(id)) {
+			fail(res->why, sizeof(res->why), "create+delete pair", i);
+			goto out;
+		}
+	}
+	t[2] = now_ns();
+	res->val[0] = (t[1] - t[0]) / COST_TIMERS;
+	res->val[1] = (t[2] - t[1]) / COST_TIMERS;
+	res->ok = true;
+out:
+	if (pid > 0) {
+		close(go[1]);
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			res->ok = false;
+	}
+}
+
 /* The cgroup v2 setup of the memory rows, made once by main() */
 static struct {
 	bool ok;
@@ -1169,6 +1268,12 @@ static const struct row rows[] = {
 	{ "cost_2e30", cost_ops, 1 << 30, false, "ns",
 	  { "cost_2e30_pair", "cost_2e30_create", "cost_2e30_gettime",
 	    "cost_2e30_getoverrun", "cost_2e30_delete" } },
+	{ "neighbour_0", neighbour, 0, false, "ns",
+	  { "neighbour_0_gettime", "neighbour_0_pair" } },
+	{ "neighbour_20k", neighbour, 20000, false, "ns",
+	  { "neighbour_20k_gettime", "neighbour_20k_pair" } },
+	{ "neighbour_60k", neighbour, 60000, false, "ns",
+	  { "neighbour_60k_gettime", "neighbour_60k_pair" } },
 	{ "mem_dense", mem_index, 1, true, "B",
 	  { "mem_dense", "mem_dense_per_timer", "mem_dense_slab_per_timer" } },
 	{ "mem_limit", mem_index, MEM_LIMIT_SPACING, true, "B",
