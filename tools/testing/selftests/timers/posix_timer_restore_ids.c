@@ -8,6 +8,8 @@
  *    switched off by exec(),
  *  - exact IDs 0..INT_MAX, -EBUSY (also for a half created timer),
  *    TIMER_ANY_ID, -EINVAL, -EFAULT,
+ *  - the rule for TIMER_ANY_ID: exact IDs first never collide, and an
+ *    automatic ID which took a saved one makes its restore fail cleanly,
  *  - the next automatic ID follows the last restored one, -EBUSY leaves
  *    it alone, the search for a free ID after a wrap around,
  *  - a deleted ID is free at once,
@@ -337,6 +339,132 @@ TEST_F(restore_proc, any_id_allocates_as_outside_of_restore_mode)
 	/* And wraps around after INT_MAX, to the first free ID */
 	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
 	EXPECT_EQ(create_id(TIMER_ANY_ID), 1);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+}
+
+/*
+ * The rule for TIMER_ANY_ID in restore mode: restore every saved ID exactly
+ * before creating any timer with TIMER_ANY_ID. The automatic allocation
+ * skips taken IDs, so it cannot then hand out a saved ID, and no exact
+ * restore can find its ID taken, whatever the saved IDs and the order of
+ * their restore. Each case restores a set of saved IDs, most of them
+ * where the counter of a fresh process starts, in ascending order (as
+ * CRIU restores them), in descending order or shuffled, in a child
+ * process of its own, and then creates RULE_ANY timers with TIMER_ANY_ID.
+ */
+#define RULE_CASES	24
+#define RULE_IDS	12
+#define RULE_ANY	8
+
+static uint32_t rule_random(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static bool id_in(const int *ids, int nr, int id)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static int restore_by_the_rule(int nr)
+{
+	int ids[RULE_IDS], order[RULE_IDS], any[RULE_ANY], i, j, tmp;
+	struct proc_timer t[RULE_IDS + RULE_ANY + 1];
+	uint32_t x = 0x9e3779b9u * (nr + 1);
+
+	/* Saved IDs: three in four where TIMER_ANY_ID starts, the rest anywhere */
+	for (i = 0; i < RULE_IDS; ) {
+		int id = i % 4 == 3 ? (int)(rule_random(&x) & INT_MAX) :
+				      (int)(rule_random(&x) % (2 * RULE_IDS));
+
+		if (!id_in(ids, i, id))
+			ids[i++] = id;
+	}
+	for (i = 0; i < RULE_IDS; i++)
+		order[i] = i;
+	for (i = 1; i < RULE_IDS; i++) {
+		for (j = i; j > 0; j--) {
+			bool swap;
+
+			switch (nr % 3) {
+			case 0:		/* ascending */
+				swap = ids[order[j - 1]] > ids[order[j]];
+				break;
+			case 1:		/* descending */
+				swap = ids[order[j - 1]] < ids[order[j]];
+				break;
+			default:	/* shuffled */
+				swap = rule_random(&x) & 1;
+				break;
+			}
+			if (!swap)
+				break;
+			tmp = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = tmp;
+		}
+	}
+
+	/* The mode is off in the fork() child which runs this */
+	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON) == 0);
+	for (i = 0; i < RULE_IDS; i++)
+		CHILD_EXPECT(create_id(ids[order[i]]) == ids[order[i]]);
+	for (i = 0; i < RULE_ANY; i++) {
+		any[i] = create_id(TIMER_ANY_ID);
+		CHILD_EXPECT(any[i] >= 0);
+		CHILD_EXPECT(!id_in(ids, RULE_IDS, any[i]));
+		CHILD_EXPECT(!id_in(any, i, any[i]));
+	}
+	for (i = 0; i < RULE_IDS; i++)
+		CHILD_EXPECT(timer_exists(ids[i]));
+	CHILD_EXPECT(parse_proc_timers(getpid(), t, ARRAY_SIZE(t)) == RULE_IDS + RULE_ANY);
+	return child_failures ? 1 : 0;
+}
+
+TEST_F(restore_proc, exact_ids_restored_before_any_id_never_collide)
+{
+	int id = create_id(TIMER_ANY_ID), nr;
+
+	if (id == -EINVAL)
+		SKIP(return, "TIMER_ANY_ID not supported");
+	ASSERT_GE(id, 0);
+	ASSERT_EQ(sys_timer_delete(id), 0);
+
+	for (nr = 0; nr < RULE_CASES; nr++)
+		EXPECT_EQ(run_in_child(restore_by_the_rule, nr), 0) TH_LOG("case %d", nr);
+}
+
+/*
+ * Against the rule: a timer created with TIMER_ANY_ID before the saved IDs
+ * are restored can take one of them. Its exact restore then fails with
+ * EBUSY and leaves nothing behind: no timer, and the counter where it was.
+ */
+TEST_F(restore_proc, any_id_before_exact_ids_makes_their_restore_fail_with_ebusy)
+{
+	const int ids[] = { 0, 1 };
+	int id = create_id(TIMER_ANY_ID);
+
+	if (id == -EINVAL)
+		SKIP(return, "TIMER_ANY_ID not supported");
+
+	/* A fresh process: TIMER_ANY_ID hands out 0, which is also saved */
+	ASSERT_EQ(id, 0);
+	EXPECT_EQ(create_id(0), -EBUSY);
+	EXPECT_TRUE(proc_timers_are(ids, 1));
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 1);
+	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+
+	/* Once the tool's timer is gone, the saved ID can be restored */
+	ASSERT_EQ(sys_timer_delete(0), 0);
+	EXPECT_EQ(create_id(0), 0);
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 }
 
