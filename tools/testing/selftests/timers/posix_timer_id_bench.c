@@ -69,6 +69,9 @@
  *			timer (neighbour_N_pair), 2000 times each: the mean
  *			time per call. What one process pays for the timers of
  *			another, with a global ID hash or none.
+ *   neighbour_60k_after
+ *			the same, but the victim creates its 8 timers after
+ *			the neighbour created its 60000
  *   mem_dense		memory for 2048 timers with the IDs 0..2047, taken
  *			from memory.stat of a cgroup v2 memory controller
  *			group of the process that creates them: the growth
@@ -168,6 +171,7 @@ struct row {
 	bool slow;			/* runs -l times instead of -r times */
 	const char *unit;		/* "ns" or "B" */
 	const char *values[MAX_VALUES];	/* names of the values */
+	bool victim_last;		/* neighbour_*: victim's timers last */
 };
 
 struct worker;
@@ -778,10 +782,10 @@ static void cost_ops(const struct row *row, struct run_result *res)
  */
 static void neighbour_timers(int n, int go, int done)
 {
-	int *ids = calloc(n, sizeof(*ids));
+	int *ids = n ? calloc(n, sizeof(*ids)) : NULL;
 	char c;
 
-	n = ids ? create_timers(ids, n) : -1;
+	n = n && !ids ? -1 : create_timers(ids, n);
 	if (write(done, &n, sizeof(n)) != sizeof(n))
 		_exit(1);
 	while (read(go, &c, 1) > 0)
@@ -790,50 +794,58 @@ static void neighbour_timers(int n, int go, int done)
 }
 
 /*
- * A victim process with VICTIM_TIMERS timers, created first, while an
- * unrelated process holds @row->arg timers: the mean time of a
- * timer_gettime() of the victim's timers, in turn, and of a
- * timer_create() and timer_delete() pair, over COST_TIMERS calls each.
- * With a global ID hash the neighbour's timers share the victim's
- * buckets; with an ID space per process they share nothing.
+ * A victim process with VICTIM_TIMERS timers while an unrelated process
+ * holds @row->arg timers: the mean time of a timer_gettime() of the
+ * victim's timers, in turn, and of a timer_create() and timer_delete()
+ * pair, over COST_TIMERS calls each. The victim creates its timers before
+ * the neighbour starts, or with @row->victim_last after the neighbour
+ * created its timers; the neighbour is forked in either case, also when
+ * it creates none. With a global ID hash the neighbour's timers share the
+ * victim's buckets, and a bucket's newest timers come first in its
+ * chain; with an ID space per process they share nothing.
  */
-static void neighbour(const struct row *row, struct run_result *res)
+static void neighbour_row(const struct row *row, struct run_result *res)
 {
-	int ids[VICTIM_TIMERS], go[2], done[2], i, id, n = -1, status;
-	pid_t parent = getpid(), pid = 0;
+	int ids[VICTIM_TIMERS], go[2] = { -1, -1 }, done[2] = { -1, -1 };
+	int i, id, n = -1, status;
+	pid_t parent = getpid(), pid = -1;
 	struct itimerspec its;
 	int64_t t[3];
 
 	warm_up();
-	if (create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
+	if (!row->victim_last && create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
 		fail(res->why, sizeof(res->why), "timer_create", 0);
 		return;
 	}
-	if (row->arg) {
-		if (pipe(go) || pipe(done)) {
-			snprintf(res->why, sizeof(res->why), "pipe: %s", strerror(errno));
-			return;
-		}
-		fflush(stdout);
-		pid = fork();
-		if (pid < 0) {
-			snprintf(res->why, sizeof(res->why), "fork: %s", strerror(errno));
-			return;
-		}
-		if (pid == 0) {
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-				_exit(1);
-			close(go[1]);
-			close(done[0]);
-			neighbour_timers(row->arg, go[0], done[1]);
-		}
-		close(go[0]);
-		close(done[1]);
-		if (read(done[0], &n, sizeof(n)) != sizeof(n) || n != row->arg) {
-			snprintf(res->why, sizeof(res->why),
-				 "the neighbour created %d of %d timers", n, row->arg);
-			goto out;
-		}
+	if (pipe(go) || pipe(done)) {
+		snprintf(res->why, sizeof(res->why), "pipe: %s", strerror(errno));
+		goto out;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(res->why, sizeof(res->why), "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(1);
+		close(go[1]);
+		close(done[0]);
+		neighbour_timers(row->arg, go[0], done[1]);
+	}
+	close(go[0]);
+	close(done[1]);
+	go[0] = -1;
+	done[1] = -1;
+	if (read(done[0], &n, sizeof(n)) != sizeof(n) || n != row->arg) {
+		snprintf(res->why, sizeof(res->why),
+			 "the neighbour created %d of %d timers", n, row->arg);
+		goto out;
+	}
+	if (row->victim_last && create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
+		fail(res->why, sizeof(res->why), "timer_create", 0);
+		goto out;
 	}
 	t[0] = now_ns();
 	for (i = 0; i < COST_TIMERS; i++) {
@@ -854,12 +866,15 @@ static void neighbour(const struct row *row, struct run_result *res)
 	res->val[1] = (t[2] - t[1]) / COST_TIMERS;
 	res->ok = true;
 out:
-	if (pid > 0) {
-		close(go[1]);
-		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-		    WEXITSTATUS(status))
-			res->ok = false;
+	for (i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (done[i] >= 0)
+			close(done[i]);
 	}
+	if (pid > 0 && (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+			WEXITSTATUS(status)))
+		res->ok = false;
 }
 
 /* The cgroup v2 setup of the memory rows, made once by main() */
@@ -1268,12 +1283,14 @@ static const struct row rows[] = {
 	{ "cost_2e30", cost_ops, 1 << 30, false, "ns",
 	  { "cost_2e30_pair", "cost_2e30_create", "cost_2e30_gettime",
 	    "cost_2e30_getoverrun", "cost_2e30_delete" } },
-	{ "neighbour_0", neighbour, 0, false, "ns",
+	{ "neighbour_0", neighbour_row, 0, false, "ns",
 	  { "neighbour_0_gettime", "neighbour_0_pair" } },
-	{ "neighbour_20k", neighbour, 20000, false, "ns",
+	{ "neighbour_20k", neighbour_row, 20000, false, "ns",
 	  { "neighbour_20k_gettime", "neighbour_20k_pair" } },
-	{ "neighbour_60k", neighbour, 60000, false, "ns",
+	{ "neighbour_60k", neighbour_row, 60000, false, "ns",
 	  { "neighbour_60k_gettime", "neighbour_60k_pair" } },
+	{ "neighbour_60k_after", neighbour_row, 60000, false, "ns",
+	  { "neighbour_60k_after_gettime", "neighbour_60k_after_pair" }, true },
 	{ "mem_dense", mem_index, 1, true, "B",
 	  { "mem_dense", "mem_dense_per_timer", "mem_dense_slab_per_timer" } },
 	{ "mem_limit", mem_index, MEM_LIMIT_SPACING, true, "B",

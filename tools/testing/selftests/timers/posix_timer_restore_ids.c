@@ -350,7 +350,9 @@ TEST_F(restore_proc, any_id_allocates_as_outside_of_restore_mode)
  * their restore. Each case restores a set of saved IDs, most of them
  * where the counter of a fresh process starts, in ascending order (as
  * CRIU restores them), in descending order or shuffled, in a child
- * process of its own, and then creates RULE_ANY timers with TIMER_ANY_ID.
+ * process of its own. Then it creates RULE_ANY timers with TIMER_ANY_ID,
+ * which must get the IDs the documentation promises: the first free ones
+ * after the ID restored last, wrapping around after INT_MAX.
  */
 #define RULE_CASES	24
 #define RULE_IDS	12
@@ -376,9 +378,10 @@ static bool id_in(const int *ids, int nr, int id)
 
 static int restore_by_the_rule(int nr)
 {
-	int ids[RULE_IDS], order[RULE_IDS], any[RULE_ANY], i, j, tmp;
+	int ids[RULE_IDS + RULE_ANY], order[RULE_IDS], i, j, tmp, got;
 	struct proc_timer t[RULE_IDS + RULE_ANY + 1];
 	uint32_t x = 0x9e3779b9u * (nr + 1);
+	long next;
 
 	/* Saved IDs: three in four where TIMER_ANY_ID starts, the rest anywhere */
 	for (i = 0; i < RULE_IDS; ) {
@@ -391,25 +394,24 @@ static int restore_by_the_rule(int nr)
 	for (i = 0; i < RULE_IDS; i++)
 		order[i] = i;
 	for (i = 1; i < RULE_IDS; i++) {
-		for (j = i; j > 0; j--) {
-			bool swap;
-
-			switch (nr % 3) {
-			case 0:		/* ascending */
-				swap = ids[order[j - 1]] > ids[order[j]];
-				break;
-			case 1:		/* descending */
-				swap = ids[order[j - 1]] < ids[order[j]];
-				break;
-			default:	/* shuffled */
-				swap = rule_random(&x) & 1;
-				break;
+		switch (nr % 3) {
+		case 0:		/* ascending */
+		case 1:		/* descending */
+			for (j = i; j > 0; j--) {
+				if (nr % 3 ? ids[order[j - 1]] > ids[order[j]] :
+					     ids[order[j - 1]] < ids[order[j]])
+					break;
+				tmp = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = tmp;
 			}
-			if (!swap)
-				break;
-			tmp = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = tmp;
+			break;
+		default:	/* shuffled, Fisher-Yates */
+			j = rule_random(&x) % (i + 1);
+			tmp = order[i];
+			order[i] = order[j];
+			order[j] = tmp;
+			break;
 		}
 	}
 
@@ -417,13 +419,23 @@ static int restore_by_the_rule(int nr)
 	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON) == 0);
 	for (i = 0; i < RULE_IDS; i++)
 		CHILD_EXPECT(create_id(ids[order[i]]) == ids[order[i]]);
-	for (i = 0; i < RULE_ANY; i++) {
-		any[i] = create_id(TIMER_ANY_ID);
-		CHILD_EXPECT(any[i] >= 0);
-		CHILD_EXPECT(!id_in(ids, RULE_IDS, any[i]));
-		CHILD_EXPECT(!id_in(any, i, any[i]));
+
+	/* The counter is after the ID restored last; taken IDs are skipped */
+	next = (long)ids[order[RULE_IDS - 1]] + 1;
+	for (i = RULE_IDS; i < RULE_IDS + RULE_ANY; i++) {
+		long want = next;
+
+		while (want <= INT_MAX && id_in(ids, i, want))
+			want++;
+		if (want > INT_MAX)
+			for (want = 0; id_in(ids, i, want); want++)
+				;
+		got = create_id(TIMER_ANY_ID);
+		CHILD_EXPECT(got == want);
+		ids[i] = want;
+		next = want + 1;
 	}
-	for (i = 0; i < RULE_IDS; i++)
+	for (i = 0; i < RULE_IDS + RULE_ANY; i++)
 		CHILD_EXPECT(timer_exists(ids[i]));
 	CHILD_EXPECT(parse_proc_timers(getpid(), t, ARRAY_SIZE(t)) == RULE_IDS + RULE_ANY);
 	return child_failures ? 1 : 0;
@@ -445,11 +457,12 @@ TEST_F(restore_proc, exact_ids_restored_before_any_id_never_collide)
 /*
  * Against the rule: a timer created with TIMER_ANY_ID before the saved IDs
  * are restored can take one of them. Its exact restore then fails with
- * EBUSY and leaves nothing behind: no timer, and the counter where it was.
+ * EBUSY and leaves nothing behind: no timer, and the counter where the
+ * restore before it left it.
  */
 TEST_F(restore_proc, any_id_before_exact_ids_makes_their_restore_fail_with_ebusy)
 {
-	const int ids[] = { 0, 1 };
+	const int ids[] = { 0, 5, 6 }, restored[] = { 0, 1, 5, 6 };
 	int id = create_id(TIMER_ANY_ID);
 
 	if (id == -EINVAL)
@@ -457,15 +470,19 @@ TEST_F(restore_proc, any_id_before_exact_ids_makes_their_restore_fail_with_ebusy
 
 	/* A fresh process: TIMER_ANY_ID hands out 0, which is also saved */
 	ASSERT_EQ(id, 0);
+	ASSERT_EQ(create_id(5), 5);
 	EXPECT_EQ(create_id(0), -EBUSY);
-	EXPECT_TRUE(proc_timers_are(ids, 1));
-	EXPECT_EQ(create_id(TIMER_ANY_ID), 1);
+	EXPECT_TRUE(proc_timers_are(ids, 2));
+	/* The counter is still after 5, not after the refused 0 */
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 6);
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 
 	/* Once the tool's timer is gone, the saved ID can be restored */
 	ASSERT_EQ(sys_timer_delete(0), 0);
 	EXPECT_EQ(create_id(0), 0);
-	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
+	/* and the counter follows it back, as after any restore */
+	EXPECT_EQ(create_id(TIMER_ANY_ID), 1);
+	EXPECT_TRUE(proc_timers_are(restored, ARRAY_SIZE(restored)));
 }
 
 TEST_F(restore_proc, next_id_follows_restored_id)
