@@ -171,7 +171,6 @@ struct row {
 	bool slow;			/* runs -l times instead of -r times */
 	const char *unit;		/* "ns" or "B" */
 	const char *values[MAX_VALUES];	/* names of the values */
-	bool victim_last;		/* neighbour_*: victim's timers last */
 };
 
 struct worker;
@@ -777,12 +776,57 @@ static void cost_ops(const struct row *row, struct run_result *res)
 }
 
 /*
- * The neighbour of the neighbour_* rows: create @n timers, report how many
- * on @done, then hold them, blocked, until @go is closed.
+ * Fork a helper process for @row which runs @fn with its ends of the pipes
+ * @go and @done, and which dies with its parent; @fn does not return. The
+ * parent keeps go[1] and done[0], the other ends are -1. Returns the
+ * helper's pid, or -1 with @res->why set and no pipe left open.
  */
-static void neighbour_timers(int n, int go, int done)
+static pid_t fork_helper(const struct row *row, struct run_result *res, int go[2],
+			 int done[2], void (*fn)(const struct row *row, int go, int done))
 {
-	int *ids = n ? calloc(n, sizeof(*ids)) : NULL;
+	pid_t parent = getpid(), pid = -1;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		go[i] = -1;
+		done[i] = -1;
+	}
+	if (pipe(go) || pipe(done)) {
+		snprintf(res->why, sizeof(res->why), "pipe: %s", strerror(errno));
+	} else {
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			snprintf(res->why, sizeof(res->why), "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(1);
+		close(go[1]);
+		close(done[0]);
+		fn(row, go[0], done[1]);
+	}
+	for (i = 0; i < 2; i++) {
+		/* The parent keeps its ends, unless there is no helper */
+		if (go[i] >= 0 && (i == 0 || pid < 0)) {
+			close(go[i]);
+			go[i] = -1;
+		}
+		if (done[i] >= 0 && (i == 1 || pid < 0)) {
+			close(done[i]);
+			done[i] = -1;
+		}
+	}
+	return pid;
+}
+
+/*
+ * The neighbour of the neighbour_* rows: create @row->arg timers, report
+ * how many on @done, then hold them, blocked, until @go is closed.
+ */
+static void neighbour_timers(const struct row *row, int go, int done)
+{
+	int n = row->arg, *ids = n ? calloc(n, sizeof(*ids)) : NULL;
 	char c;
 
 	n = n && !ids ? -1 : create_timers(ids, n);
@@ -798,52 +842,33 @@ static void neighbour_timers(int n, int go, int done)
  * holds @row->arg timers: the mean time of a timer_gettime() of the
  * victim's timers, in turn, and of a timer_create() and timer_delete()
  * pair, over COST_TIMERS calls each. The victim creates its timers before
- * the neighbour starts, or with @row->victim_last after the neighbour
+ * the neighbour starts, or with @victim_last after the neighbour
  * created its timers; the neighbour is forked in either case, also when
  * it creates none. With a global ID hash the neighbour's timers share the
  * victim's buckets, and a bucket's newest timers come first in its
  * chain; with an ID space per process they share nothing.
  */
-static void neighbour_row(const struct row *row, struct run_result *res)
+static void neighbour_cost(const struct row *row, struct run_result *res, bool victim_last)
 {
-	int ids[VICTIM_TIMERS], go[2] = { -1, -1 }, done[2] = { -1, -1 };
-	int i, id, n = -1, status;
-	pid_t parent = getpid(), pid = -1;
+	int ids[VICTIM_TIMERS], go[2], done[2], i, id, n = -1, status;
 	struct itimerspec its;
+	pid_t pid;
 	int64_t t[3];
 
 	warm_up();
-	if (!row->victim_last && create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
+	if (!victim_last && create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
 		fail(res->why, sizeof(res->why), "timer_create", 0);
 		return;
 	}
-	if (pipe(go) || pipe(done)) {
-		snprintf(res->why, sizeof(res->why), "pipe: %s", strerror(errno));
-		goto out;
-	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(res->why, sizeof(res->why), "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			_exit(1);
-		close(go[1]);
-		close(done[0]);
-		neighbour_timers(row->arg, go[0], done[1]);
-	}
-	close(go[0]);
-	close(done[1]);
-	go[0] = -1;
-	done[1] = -1;
+	pid = fork_helper(row, res, go, done, neighbour_timers);
+	if (pid < 0)
+		return;
 	if (read(done[0], &n, sizeof(n)) != sizeof(n) || n != row->arg) {
 		snprintf(res->why, sizeof(res->why),
 			 "the neighbour created %d of %d timers", n, row->arg);
 		goto out;
 	}
-	if (row->victim_last && create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
+	if (victim_last && create_timers(ids, VICTIM_TIMERS) != VICTIM_TIMERS) {
 		fail(res->why, sizeof(res->why), "timer_create", 0);
 		goto out;
 	}
@@ -866,15 +891,22 @@ static void neighbour_row(const struct row *row, struct run_result *res)
 	res->val[1] = (t[2] - t[1]) / COST_TIMERS;
 	res->ok = true;
 out:
-	for (i = 0; i < 2; i++) {
-		if (go[i] >= 0)
-			close(go[i]);
-		if (done[i] >= 0)
-			close(done[i]);
-	}
-	if (pid > 0 && (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-			WEXITSTATUS(status)))
+	close(go[1]);
+	close(done[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		res->ok = false;
+}
+
+/* The victim's timers first */
+static void neighbour_row(const struct row *row, struct run_result *res)
+{
+	neighbour_cost(row, res, false);
+}
+
+/* The victim's timers after the neighbour's */
+static void neighbour_after_row(const struct row *row, struct run_result *res)
+{
+	neighbour_cost(row, res, true);
 }
 
 /* The cgroup v2 setup of the memory rows, made once by main() */
@@ -1191,7 +1223,7 @@ static void mem_index(const struct row *row, struct run_result *res)
 	int go[2], done[2], i, status, n = 0;
 	int64_t before[2], after[2];
 	char cg[CG_LEN], c = 0;
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 
 	if (!memcg.ok) {
 		res->unsupported = true;
@@ -1202,25 +1234,9 @@ static void mem_index(const struct row *row, struct run_result *res)
 		snprintf(res->why, sizeof(res->why), "cannot make %s: %s", cg, strerror(errno));
 		return;
 	}
-	if (pipe(go) || pipe(done)) {
-		snprintf(res->why, sizeof(res->why), "pipe: %s", strerror(errno));
+	pid = fork_helper(row, res, go, done, mem_timers);
+	if (pid < 0)
 		goto out;
-	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(res->why, sizeof(res->why), "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			_exit(1);
-		close(go[1]);
-		close(done[0]);
-		mem_timers(row, go[0], done[1]);
-	}
-	close(go[0]);
-	close(done[1]);
 	if (cgroup_move(cg, pid)) {
 		snprintf(res->why, sizeof(res->why), "cannot move into %s: %s", cg,
 			 strerror(errno));
@@ -1247,6 +1263,7 @@ static void mem_index(const struct row *row, struct run_result *res)
 		res->ok = true;
 	}
 	close(go[1]);
+	close(done[0]);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		res->ok = false;
 out:
@@ -1289,8 +1306,8 @@ static const struct row rows[] = {
 	  { "neighbour_20k_gettime", "neighbour_20k_pair" } },
 	{ "neighbour_60k", neighbour_row, 60000, false, "ns",
 	  { "neighbour_60k_gettime", "neighbour_60k_pair" } },
-	{ "neighbour_60k_after", neighbour_row, 60000, false, "ns",
-	  { "neighbour_60k_after_gettime", "neighbour_60k_after_pair" }, true },
+	{ "neighbour_60k_after", neighbour_after_row, 60000, false, "ns",
+	  { "neighbour_60k_after_gettime", "neighbour_60k_after_pair" } },
 	{ "mem_dense", mem_index, 1, true, "B",
 	  { "mem_dense", "mem_dense_per_timer", "mem_dense_slab_per_timer" } },
 	{ "mem_limit", mem_index, MEM_LIMIT_SPACING, true, "B",
