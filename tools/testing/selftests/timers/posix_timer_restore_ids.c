@@ -383,11 +383,17 @@ static int restore_by_the_rule(int nr)
 	uint32_t x = 0x9e3779b9u * (nr + 1);
 	long next;
 
-	/* Saved IDs: three in four where TIMER_ANY_ID starts, the rest anywhere */
+	/*
+	 * Saved IDs: three in four where TIMER_ANY_ID starts, the rest
+	 * anywhere; in every other case one of them so close to INT_MAX that
+	 * the timers of the tool wrap around to the low saved IDs.
+	 */
 	for (i = 0; i < RULE_IDS; ) {
 		int id = i % 4 == 3 ? (int)(rule_random(&x) & INT_MAX) :
 				      (int)(rule_random(&x) % (2 * RULE_IDS));
 
+		if (i == RULE_IDS - 1 && nr % 2)
+			id = INT_MAX - (int)(rule_random(&x) % (RULE_ANY / 2));
 		if (!id_in(ids, i, id))
 			ids[i++] = id;
 	}
