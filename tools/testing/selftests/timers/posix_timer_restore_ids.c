@@ -381,7 +381,7 @@ static int restore_by_the_rule(int nr)
 	int ids[RULE_IDS + RULE_ANY], order[RULE_IDS], i, j, tmp, got;
 	struct proc_timer t[RULE_IDS + RULE_ANY + 1];
 	uint32_t x = 0x9e3779b9u * (nr + 1);
-	long next;
+	int64_t next;
 
 	/*
 	 * Saved IDs: three in four where TIMER_ANY_ID starts, the rest
@@ -427,9 +427,9 @@ static int restore_by_the_rule(int nr)
 		CHILD_EXPECT(create_id(ids[order[i]]) == ids[order[i]]);
 
 	/* The counter is after the ID restored last; taken IDs are skipped */
-	next = (long)ids[order[RULE_IDS - 1]] + 1;
+	next = (int64_t)ids[order[RULE_IDS - 1]] + 1;
 	for (i = RULE_IDS; i < RULE_IDS + RULE_ANY; i++) {
-		long want = next;
+		int64_t want = next;
 
 		while (want <= INT_MAX && id_in(ids, i, want))
 			want++;
