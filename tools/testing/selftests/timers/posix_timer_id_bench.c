@@ -775,6 +775,14 @@ static void cost_ops(const struct row *row, struct run_result *res)
 	res->ok = true;
 }
 
+/* Close *@fd if it is open, and mark it closed */
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 /*
  * Fork a helper process for @row which runs @fn with its ends of the pipes
  * @go and @done, and which dies with its parent; @fn does not return. The
@@ -785,12 +793,11 @@ static pid_t fork_helper(const struct row *row, struct run_result *res, int go[2
 			 int done[2], void (*fn)(const struct row *row, int go, int done))
 {
 	pid_t parent = getpid(), pid = -1;
-	int i;
 
-	for (i = 0; i < 2; i++) {
-		go[i] = -1;
-		done[i] = -1;
-	}
+	go[0] = -1;
+	go[1] = -1;
+	done[0] = -1;
+	done[1] = -1;
 	if (pipe(go) || pipe(done)) {
 		snprintf(res->why, sizeof(res->why), "pipe: %s", strerror(errno));
 	} else {
@@ -806,16 +813,11 @@ static pid_t fork_helper(const struct row *row, struct run_result *res, int go[2
 		close(done[0]);
 		fn(row, go[0], done[1]);
 	}
-	for (i = 0; i < 2; i++) {
-		/* The parent keeps its ends, unless there is no helper */
-		if (go[i] >= 0 && (i == 0 || pid < 0)) {
-			close(go[i]);
-			go[i] = -1;
-		}
-		if (done[i] >= 0 && (i == 1 || pid < 0)) {
-			close(done[i]);
-			done[i] = -1;
-		}
+	close_fd(&go[0]);
+	close_fd(&done[1]);
+	if (pid < 0) {
+		close_fd(&go[1]);
+		close_fd(&done[0]);
 	}
 	return pid;
 }

@@ -376,9 +376,21 @@ static bool id_in(const int *ids, int nr, int id)
 	return false;
 }
 
+static int cmp_ascending(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_descending(const void *a, const void *b)
+{
+	return cmp_ascending(b, a);
+}
+
 static int restore_by_the_rule(int nr)
 {
-	int ids[RULE_IDS + RULE_ANY], order[RULE_IDS], i, j, tmp, got;
+	int ids[RULE_IDS + RULE_ANY], i, j, tmp, got;
 	struct proc_timer t[RULE_IDS + RULE_ANY + 1];
 	uint32_t x = 0x9e3779b9u * (nr + 1);
 	int64_t next;
@@ -397,37 +409,31 @@ static int restore_by_the_rule(int nr)
 		if (!id_in(ids, i, id))
 			ids[i++] = id;
 	}
-	for (i = 0; i < RULE_IDS; i++)
-		order[i] = i;
-	for (i = 1; i < RULE_IDS; i++) {
-		switch (nr % 3) {
-		case 0:		/* ascending */
-		case 1:		/* descending */
-			for (j = i; j > 0; j--) {
-				if (nr % 3 ? ids[order[j - 1]] > ids[order[j]] :
-					     ids[order[j - 1]] < ids[order[j]])
-					break;
-				tmp = order[j];
-				order[j] = order[j - 1];
-				order[j - 1] = tmp;
-			}
-			break;
-		default:	/* shuffled, Fisher-Yates */
+	/* The order of the restore: ascending, descending or shuffled */
+	switch (nr % 3) {
+	case 0:
+		qsort(ids, RULE_IDS, sizeof(ids[0]), cmp_ascending);
+		break;
+	case 1:
+		qsort(ids, RULE_IDS, sizeof(ids[0]), cmp_descending);
+		break;
+	default:
+		for (i = 1; i < RULE_IDS; i++) {
 			j = rule_random(&x) % (i + 1);
-			tmp = order[i];
-			order[i] = order[j];
-			order[j] = tmp;
-			break;
+			tmp = ids[i];
+			ids[i] = ids[j];
+			ids[j] = tmp;
 		}
+		break;
 	}
 
 	/* The mode is off in the fork() child which runs this */
 	CHILD_EXPECT(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON) == 0);
 	for (i = 0; i < RULE_IDS; i++)
-		CHILD_EXPECT(create_id(ids[order[i]]) == ids[order[i]]);
+		CHILD_EXPECT(create_id(ids[i]) == ids[i]);
 
 	/* The counter is after the ID restored last; taken IDs are skipped */
-	next = (int64_t)ids[order[RULE_IDS - 1]] + 1;
+	next = (int64_t)ids[RULE_IDS - 1] + 1;
 	for (i = RULE_IDS; i < RULE_IDS + RULE_ANY; i++) {
 		int64_t want = next;
 
