@@ -35,6 +35,11 @@
  * target which is not the leader calls exec(): every snapshot is well
  * formed and lists only timers of the target as they were created.
  *
+ * Threads create and delete timers which all look alike while the main
+ * thread reads /proc/self/timers: a timer can be in the ID space before
+ * timer_create() has set it up, and every entry listed must be such a
+ * timer, whole, never one which was read half set up.
+ *
  * The operations are chosen with rand_r(). The seed is printed at the
  * start; POSIX_TIMER_SEED=<seed> in the environment runs the same
  * sequence of operations again (the interleaving of the threads differs
@@ -948,6 +953,78 @@ TEST(proc_timers_read_while_a_thread_of_the_target_execs)
 	read_while_targets_go(_metadata, true);
 }
 
+/*
+ * A timer can be in the ID space before timer_create() has set it up: a
+ * reader of /proc/self/timers must skip it until it is valid, and must not
+ * print what it read of it before. Threads create and delete timers which
+ * all look alike while the main thread reads the file: every entry must be
+ * such a timer, whole.
+ */
+#define AS_CREATED_THREADS	4
+#define AS_CREATED_VALUE	0x5a5a5a5aULL
+
+static void *create_and_delete_fn(void *arg)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_NONE,
+		.sigev_signo = SIGUSR1,
+		.sigev_value.sival_ptr = (void *)(uintptr_t)AS_CREATED_VALUE,
+	};
+	int *stop = arg;
+	long failures = 0;
+	int id;
+
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
+		if (sys_timer_create(CLOCK_MONOTONIC, &sev, &id) || sys_timer_delete(id))
+			failures++;
+	}
+	return (void *)failures;
+}
+
+TEST(proc_timers_lists_timers_only_as_created)
+{
+	static struct proc_timer t[MAX_SNAPSHOT];
+	pthread_t threads[AS_CREATED_THREADS];
+	unsigned long reads = 0, entries = 0;
+	struct timespec start, now;
+	int stop = 0;
+	void *failures;
+	int i, n;
+
+	if (access("/proc/self/timers", R_OK))
+		SKIP(return, "no /proc/self/timers (CONFIG_CHECKPOINT_RESTORE=n)");
+	for (i = 0; i < AS_CREATED_THREADS; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, create_and_delete_fn,
+					    &stop));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		n = parse_proc_timers(getpid(), t, MAX_SNAPSHOT);
+		if (n < 0)
+			break;
+		for (i = 0; i < n; i++) {
+			EXPECT_TRUE(t[i].signo == SIGUSR1 && t[i].value == AS_CREATED_VALUE &&
+				    !strcmp(t[i].notify, "none") && !strcmp(t[i].target, "pid") &&
+				    t[i].target_nr == getpid() && t[i].clock == CLOCK_MONOTONIC)
+				TH_LOG("ID %d listed as signal %d/%llx notify %s/%s.%d clock %d",
+				       t[i].id, t[i].signo, t[i].value, t[i].notify, t[i].target,
+				       t[i].target_nr, t[i].clock);
+		}
+		entries += n;
+		reads++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (_metadata->exit_code == KSFT_PASS &&
+		 (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 <
+		 RUN_MS);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	EXPECT_LE(0, n) TH_LOG("/proc/self/timers: %s", strerror(errno));
+	for (i = 0; i < AS_CREATED_THREADS; i++) {
+		ASSERT_EQ(0, pthread_join(threads[i], &failures));
+		EXPECT_EQ(0, (long)failures) TH_LOG("thread %d: %ld calls failed", i,
+						    (long)failures);
+	}
+	TH_LOG("%lu reads, %lu entries", reads, entries);
+}
+
 int main(int argc, char **argv)
 {
 	const char *env = getenv("POSIX_TIMER_SEED");
@@ -958,6 +1035,7 @@ int main(int argc, char **argv)
 	seed = env ? strtoul(env, NULL, 0) : time(NULL) ^ getpid();
 	ksft_print_msg("seed %u, POSIX_TIMER_SEED=%u repeats the operations\n", seed, seed);
 
+	skip_without_posix_timers();
 	/* The harness passes a run in which every test skipped */
 	if (!sigpending_room_for(MIN_TIMERS))
 		ksft_exit_skip("RLIMIT_SIGPENDING leaves room for fewer than %d signals\n",

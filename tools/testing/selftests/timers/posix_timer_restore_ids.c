@@ -1582,5 +1582,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], EXEC_CHECK_ARG))
 		return exec_check();
+
+	skip_without_posix_timers();
+	/* Kernels before 6.15 do not know the option */
+	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) < 0 && errno == EINVAL)
+		ksft_exit_skip(NO_RESTORE_IDS "\n");
 	return test_harness_run(argc, argv);
 }

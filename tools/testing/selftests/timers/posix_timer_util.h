@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -98,6 +99,24 @@ static inline int sys_timer_getoverrun(int id)
 static inline int sys_timer_delete(int id)
 {
 	return syscall(__NR_timer_delete, id);
+}
+
+/*
+ * Exit with KSFT_SKIP when timer_create() is not there: ENOSYS without
+ * CONFIG_POSIX_TIMERS, or under a seccomp filter. The probe's timer is
+ * deleted again; the tests run in child processes, whose IDs start at 0.
+ */
+static inline void skip_without_posix_timers(void)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int id;
+
+	if (!sys_timer_create(CLOCK_MONOTONIC, &sev, &id)) {
+		sys_timer_delete(id);
+		return;
+	}
+	if (errno == ENOSYS)
+		ksft_exit_skip("timer_create() is not available: %s\n", strerror(errno));
 }
 
 /* Whether the process has a timer with this ID */
