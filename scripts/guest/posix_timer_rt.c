@@ -16,10 +16,11 @@
  * the lock's owner, which sched:sched_pi_setprio reports, also in its context, with the
  * owner's name. Both events are traced for the victim only, contention_begin with its kernel
  * stack. Each wait is classified by
- *  - its owner: the neighbour ('rt-neighbour'), the victim itself, a kernel thread, or
- *    unknown (no boost followed: the owner ran at the victim's priority or above already);
+ *  - its owner: the neighbour ('rt-neighbour'), the victim itself, another task (a kernel
+ *    thread, or this program's parent) by name, or unknown (no boost followed: the owner ran
+ *    at the victim's priority or above already, or the lock is a raw spinlock);
  *  - its lock, from the stack: 'slab' when the stack goes through the slab allocator (with
- *    the cache the caller allocates or frees: k_itimer, sigqueue or xarray node), else the
+ *    the cache the caller allocates or frees: k_itimer, sigqueue or xarray_node), else the
  *    first function outside the locking code (the lock's caller), with the system call.
  *    The victim is single-threaded and arms no timer, so a lock of its own timers or of its
  *    own signal_struct cannot be held by another task: a wait in the timer code on a lock the
@@ -29,9 +30,10 @@
  *   rt: victim pairs=N create_max_us=X delete_max_us=Y create_over_100us=A delete_over_100us=B
  *   rt: neighbour pairs=N threads=T timers=M
  *   rt: trace events=N overrun=O
- *   rt: wait owner=OWNER lock=LOCK syscall=CALL count=N
+ *   rt: wait owner=OWNER lock=LOCK syscall=CALL count=N stack=F1<F2<... (the first such
+ *       wait's stack, from the lock's caller on)
  * Fails (exit 1) when a call fails or the trace cannot be set up; skips (exit 4) on a kernel
- * without PREEMPT_RT or without tracefs's events. A benchmark: it reports, it never judges a
+ * without PREEMPT_RT (uname -v) or without tracefs's events. A benchmark: it reports, it never judges a
  * number.
  */
 #define _GNU_SOURCE
@@ -49,6 +51,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,6 +218,7 @@ static int victim(int go)
 /* The classification of the waits, as the header says */
 struct key {
 	char owner[32], lock[64], call[32];
+	char stack[320];	/* of its first wait, from the lock's caller on */
 	unsigned long count;
 };
 static struct key keys[MAX_KEYS];
@@ -260,7 +264,8 @@ static void wait_done(struct wait *w)
 					     "barn", NULL };
 	static const char *const xa[] = { "xas_", "xa_", "radix_tree", NULL };
 	static const char *const sigq[] = { "sigqueue", NULL };
-	static const char *const timer[] = { "posix_timer", "k_itimer", NULL };
+	/* A timer's sigqueue is part of it: the timer code allocates the k_itimer only */
+	static const char *const timer[] = { "posix_timer", "k_itimer", "do_timer_create", NULL };
 	char lock[64] = "?", call[32] = "-";
 	int i;
 
@@ -279,7 +284,7 @@ static void wait_done(struct wait *w)
 		}
 	}
 	if (any_frame(w, slab)) {
-		snprintf(lock, sizeof(lock), "slab(%s)", any_frame(w, xa) ? "xarray node" :
+		snprintf(lock, sizeof(lock), "slab(%s)", any_frame(w, xa) ? "xarray_node" :
 			 any_frame(w, sigq) ? "sigqueue" : any_frame(w, timer) ? "k_itimer" : "?");
 	} else {
 		for (i = 0; i < w->nframes; i++) {
@@ -296,9 +301,17 @@ static void wait_done(struct wait *w)
 	if (i == MAX_KEYS)
 		return;
 	if (i == nkeys) {
-		snprintf(keys[i].owner, sizeof(keys[i].owner), "%s", w->owner);
-		snprintf(keys[i].lock, sizeof(keys[i].lock), "%s", lock);
-		snprintf(keys[i].call, sizeof(keys[i].call), "%s", call);
+		struct key *k = &keys[i];
+		int j, len = 0;
+
+		snprintf(k->owner, sizeof(k->owner), "%s", w->owner);
+		snprintf(k->lock, sizeof(k->lock), "%s", lock);
+		snprintf(k->call, sizeof(k->call), "%s", call);
+		for (j = 0; j < w->nframes && lock_internal(w->frames[j]); j++)
+			;
+		for (; j < w->nframes && len < (int)sizeof(k->stack) - 1; j++)
+			len += snprintf(k->stack + len, sizeof(k->stack) - len, "%s%s",
+					len ? "<" : "", w->frames[j]);
 		nkeys++;
 	}
 	keys[i].count++;
@@ -346,7 +359,7 @@ static int read_trace(unsigned long *events)
 				else if (!strcmp(p, "rt-victim"))
 					strcpy(w.owner, "victim");
 				else
-					snprintf(w.owner, sizeof(w.owner), "kernel:%.20s", p);
+					snprintf(w.owner, sizeof(w.owner), "other:%.20s", p);
 			}
 		}
 	}
@@ -401,6 +414,7 @@ int main(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 	unsigned long events = 0;
+	struct utsname uts;
 	int go[2], ready[2], opt, status, i, rc = 0;
 	pid_t nb, vi;
 	char c;
@@ -423,8 +437,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (access("/sys/kernel/realtime", F_OK)) {
-		printf("rt: SKIP: not a PREEMPT_RT kernel (no /sys/kernel/realtime)\n");
+	/* The kernel's version string names its preemption model */
+	if (uname(&uts) || !strstr(uts.version, "PREEMPT_RT")) {
+		printf("rt: SKIP: not a PREEMPT_RT kernel (uname -v: %s)\n", uts.version);
 		return KSFT_SKIP;
 	}
 	if (access(TRACEFS "/events", F_OK))
@@ -472,7 +487,12 @@ int main(int argc, char **argv)
 		fail("tracing_on");
 		rc = 1;
 	}
-	close(go[1]);	/* the victim starts (or, on failure, ends) */
+	/* The victim starts on a byte, and ends on end of file */
+	if (!rc && write(go[1], "g", 1) != 1) {
+		fail("starting the victim");
+		rc = 1;
+	}
+	close(go[1]);
 	if (waitpid(vi, &status, 0) != vi || !WIFEXITED(status) || WEXITSTATUS(status))
 		rc = 1;
 	tracefs_write("tracing_on", "0");
@@ -493,7 +513,7 @@ int main(int argc, char **argv)
 	       neighbour_threads, neighbour_timers);
 	printf("rt: trace events=%lu overrun=%lu\n", events, trace_overrun());
 	for (i = 0; i < nkeys; i++)
-		printf("rt: wait owner=%s lock=%s syscall=%s count=%lu\n", keys[i].owner,
-		       keys[i].lock, keys[i].call, keys[i].count);
+		printf("rt: wait owner=%s lock=%s syscall=%s count=%lu stack=%s\n", keys[i].owner,
+		       keys[i].lock, keys[i].call, keys[i].count, keys[i].stack);
 	return 0;
 }
