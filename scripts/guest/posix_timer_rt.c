@@ -12,10 +12,13 @@
  *    sleeps MICROSECONDS (default 100), for SECONDS (default 30). It times both calls.
  *
  * On PREEMPT_RT a spinlock_t is a sleeping lock with priority inheritance: when the victim
- * finds one taken, lock:contention_begin fires in its context, and before it sleeps it boosts
- * the lock's owner, which sched:sched_pi_setprio reports, also in its context, with the
- * owner's name. Both events are traced for the victim only, contention_begin with its kernel
- * stack. Each wait is classified by
+ * finds one taken, lock:contention_begin fires in its context (flag LCB_F_RT), and before it
+ * sleeps it boosts the lock's owner, which sched:sched_pi_setprio reports, also in its
+ * context, with the owner's name; lock:contention_end closes the wait. The events are traced
+ * for the victim only, contention_begin with its kernel stack, and for rtmutex based locks
+ * only: a raw spinlock which the boost itself takes (the owner's pi_lock, a runqueue lock)
+ * cannot open a wait of its own and take the boost. A boost between a wait's begin and end
+ * is that wait's. Each wait is classified by
  *  - its owner: the neighbour ('rt-neighbour'), the victim itself, another task (a kernel
  *    thread, or this program's parent) by name, or unknown (no boost followed: the owner ran
  *    at the victim's priority or above already, or the lock is a raw spinlock);
@@ -61,6 +64,7 @@
 #define KSFT_SKIP	4
 #define MAX_KEYS	128
 #define MAX_FRAMES	48
+#define LCB_F_RT	(1 << 3)	/* include/trace/events/lock.h: an rtmutex based lock */
 
 struct shared {
 	volatile int stop;
@@ -341,6 +345,8 @@ static int read_trace(unsigned long *events)
 				p[strcspn(p, "+ ")] = 0;
 				snprintf(w.frames[w.nframes++], sizeof(w.frames[0]), "%.63s", p);
 			}
+		} else if (strstr(line, ": contention_end: ")) {
+			wait_done(&w);
 		} else if (strstr(line, ": contention_begin: ")) {
 			wait_done(&w);
 			memset(&w, 0, sizeof(w));
@@ -392,8 +398,8 @@ static unsigned long trace_overrun(void)
 static int trace_setup(pid_t pid)
 {
 	static const char *const off[] = {
-		"events/lock/contention_begin/enable", "events/sched/sched_pi_setprio/enable",
-		"tracing_on",
+		"events/lock/contention_begin/enable", "events/lock/contention_end/enable",
+		"events/sched/sched_pi_setprio/enable", "tracing_on",
 	};
 	unsigned int i;
 
@@ -402,11 +408,14 @@ static int trace_setup(pid_t pid)
 			return -1;
 	return tracefs_write("trace", "") ||
 	       tracefs_write("buffer_size_kb", "8192") ||
-	       tracefs_write("events/lock/contention_begin/filter", "common_pid == %d", pid) ||
+	       tracefs_write("events/lock/contention_begin/filter",
+			     "common_pid == %d && flags & %d", pid, LCB_F_RT) ||
 	       tracefs_write("events/lock/contention_begin/trigger",
-			     "stacktrace if common_pid == %d", pid) ||
+			     "stacktrace if common_pid == %d && flags & %d", pid, LCB_F_RT) ||
+	       tracefs_write("events/lock/contention_end/filter", "common_pid == %d", pid) ||
 	       tracefs_write("events/sched/sched_pi_setprio/filter", "common_pid == %d", pid) ||
 	       tracefs_write("events/lock/contention_begin/enable", "1") ||
+	       tracefs_write("events/lock/contention_end/enable", "1") ||
 	       tracefs_write("events/sched/sched_pi_setprio/enable", "1");
 }
 

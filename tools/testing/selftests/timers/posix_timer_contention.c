@@ -38,7 +38,8 @@
  * Threads create and delete timers which all look alike while the main
  * thread reads /proc/self/timers: a timer can be in the ID space before
  * timer_create() has set it up, and every entry listed must be such a
- * timer, whole, never one which was read half set up.
+ * timer, whole, never one which was read half set up, nor one whose
+ * creation failed after it got its ID.
  *
  * The operations are chosen with rand_r(). The seed is printed at the
  * start; POSIX_TIMER_SEED=<seed> in the environment runs the same
@@ -56,6 +57,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../kselftest_harness.h"
 #include "posix_timer_util.h"
@@ -958,27 +960,77 @@ TEST(proc_timers_read_while_a_thread_of_the_target_execs)
  * reader of /proc/self/timers must skip it until it is valid, and must not
  * print what it read of it before. Threads create and delete timers which
  * all look alike while the main thread reads the file: every entry must be
- * such a timer, whole.
+ * such a timer, whole. Between those, the threads start creations which
+ * fail after the ID was taken: on the CPU clock of a thread which is gone,
+ * and with an ID pointer which cannot be written. Such a timer is never
+ * valid, and must never be listed. Half of the threads use their own CPU
+ * clock, whose timers get a lock class of their own when they are set up.
  */
 #define AS_CREATED_THREADS	4
-#define AS_CREATED_VALUE	0x5a5a5a5aULL
+#define AS_CREATED_VALUE	0x5a5a5a00ULL	/* + the clock ID */
+#define NEVER_VALID_VALUE	0x0badULL
+/* The CPU clock of thread @tid (CPUCLOCK_PERTHREAD_MASK | CPUCLOCK_SCHED) */
+#define THREAD_CPUCLOCK(tid)	((clockid_t)(~(unsigned int)(tid) << 3) | 4 | 2)
+
+struct as_created {
+	int stop;		/* __atomic */
+	int started;		/* __atomic: threads, every other one on its CPU clock */
+	pid_t gone_tid;		/* a thread which exited and was joined */
+	int *unwritable_id;	/* a read-only page */
+};
 
 static void *create_and_delete_fn(void *arg)
 {
+	struct as_created *ac = arg;
+	clockid_t clock;
 	struct sigevent sev = {
 		.sigev_notify = SIGEV_NONE,
 		.sigev_signo = SIGUSR1,
-		.sigev_value.sival_ptr = (void *)(uintptr_t)AS_CREATED_VALUE,
 	};
-	int *stop = arg;
-	long failures = 0;
+	struct sigevent never = {
+		.sigev_notify = SIGEV_NONE,
+		.sigev_signo = SIGUSR1,
+		.sigev_value.sival_ptr = (void *)(uintptr_t)NEVER_VALID_VALUE,
+	};
+	long failures = 0, n = 0;
 	int id;
 
-	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
-		if (sys_timer_create(CLOCK_MONOTONIC, &sev, &id) || sys_timer_delete(id))
+	clock = __atomic_fetch_add(&ac->started, 1, __ATOMIC_RELAXED) & 1 ?
+		CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+	sev.sigev_value.sival_ptr = (void *)(uintptr_t)(AS_CREATED_VALUE + clock);
+	while (!__atomic_load_n(&ac->stop, __ATOMIC_RELAXED)) {
+		if (sys_timer_create(clock, &sev, &id) || sys_timer_delete(id))
 			failures++;
+		if (n++ & 1) {
+			if (!sys_timer_create(THREAD_CPUCLOCK(ac->gone_tid), &never, &id) ||
+			    errno != EINVAL)
+				failures++;
+		} else {
+			if (!sys_timer_create(clock, &never, ac->unwritable_id) || errno != EFAULT)
+				failures++;
+		}
 	}
 	return (void *)failures;
+}
+
+/*
+ * Whether a timer listed with @value has the clock it was created on. The
+ * kernel lists CLOCK_THREAD_CPUTIME_ID as the CPU clock of thread 0, the
+ * calling thread.
+ */
+static bool as_created_clock(unsigned long long value, int clock)
+{
+	if (value == AS_CREATED_VALUE + CLOCK_MONOTONIC)
+		return clock == CLOCK_MONOTONIC;
+	if (value == AS_CREATED_VALUE + CLOCK_THREAD_CPUTIME_ID)
+		return clock == CLOCK_THREAD_CPUTIME_ID || clock == THREAD_CPUCLOCK(0);
+	return false;
+}
+
+static void *gettid_fn(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	return NULL;
 }
 
 TEST(proc_timers_lists_timers_only_as_created)
@@ -986,25 +1038,32 @@ TEST(proc_timers_lists_timers_only_as_created)
 	static struct proc_timer t[MAX_SNAPSHOT];
 	pthread_t threads[AS_CREATED_THREADS];
 	unsigned long reads = 0, entries = 0;
+	struct as_created ac = {};
 	struct timespec start, now;
-	int stop = 0;
 	void *failures;
-	int i, n;
+	int i, n = 0;
 
 	if (access("/proc/self/timers", R_OK))
 		SKIP(return, "no /proc/self/timers (CONFIG_CHECKPOINT_RESTORE=n)");
+	if (!sigpending_room_for(2 * AS_CREATED_THREADS))
+		SKIP(return, "RLIMIT_SIGPENDING leaves room for fewer than %d signals",
+		     4 * AS_CREATED_THREADS);
+	ASSERT_EQ(0, pthread_create(&threads[0], NULL, gettid_fn, &ac.gone_tid));
+	ASSERT_EQ(0, pthread_join(threads[0], NULL));
+	ac.unwritable_id = mmap(NULL, getpagesize(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+	ASSERT_TRUE(ac.unwritable_id != MAP_FAILED);
 	for (i = 0; i < AS_CREATED_THREADS; i++)
-		ASSERT_EQ(0, pthread_create(&threads[i], NULL, create_and_delete_fn,
-					    &stop));
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, create_and_delete_fn, &ac));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		n = parse_proc_timers(getpid(), t, MAX_SNAPSHOT);
 		if (n < 0)
 			break;
 		for (i = 0; i < n; i++) {
-			EXPECT_TRUE(t[i].signo == SIGUSR1 && t[i].value == AS_CREATED_VALUE &&
-				    !strcmp(t[i].notify, "none") && !strcmp(t[i].target, "pid") &&
-				    t[i].target_nr == getpid() && t[i].clock == CLOCK_MONOTONIC)
+			EXPECT_TRUE(t[i].signo == SIGUSR1 && !strcmp(t[i].notify, "none") &&
+				    !strcmp(t[i].target, "pid") && t[i].target_nr == getpid() &&
+				    as_created_clock(t[i].value, t[i].clock))
 				TH_LOG("ID %d listed as signal %d/%llx notify %s/%s.%d clock %d",
 				       t[i].id, t[i].signo, t[i].value, t[i].notify, t[i].target,
 				       t[i].target_nr, t[i].clock);
@@ -1015,13 +1074,15 @@ TEST(proc_timers_lists_timers_only_as_created)
 	} while (_metadata->exit_code == KSFT_PASS &&
 		 (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 <
 		 RUN_MS);
-	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&ac.stop, 1, __ATOMIC_RELAXED);
 	EXPECT_LE(0, n) TH_LOG("/proc/self/timers: %s", strerror(errno));
 	for (i = 0; i < AS_CREATED_THREADS; i++) {
 		ASSERT_EQ(0, pthread_join(threads[i], &failures));
-		EXPECT_EQ(0, (long)failures) TH_LOG("thread %d: %ld calls failed", i,
-						    (long)failures);
+		EXPECT_EQ(0, (long)failures)
+			TH_LOG("thread %d: %ld calls did not return as expected", i,
+			       (long)failures);
 	}
+	munmap(ac.unwritable_id, getpagesize());
 	TH_LOG("%lu reads, %lu entries", reads, entries);
 }
 

@@ -353,6 +353,9 @@ TEST(threads_share_id_space)
 
 	/* Distinct IDs which form exactly 0 .. N*M-1 */
 	qsort(ids, ARRAY_SIZE(ids), sizeof(ids[0]), cmp_int);
+	/* Other processes of the user can take the room measured above */
+	if (ids[0] == -EAGAIN)
+		SKIP(return, "RLIMIT_SIGPENDING ran out (EAGAIN)");
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		ASSERT_EQ(ids[i], i);
 		EXPECT_TRUE(timer_exists(i));
