@@ -376,16 +376,9 @@ static bool id_in(const int *ids, int nr, int id)
 	return false;
 }
 
-static int cmp_ascending(const void *a, const void *b)
+static int cmp_int_descending(const void *a, const void *b)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int cmp_descending(const void *a, const void *b)
-{
-	return cmp_ascending(b, a);
+	return cmp_int(b, a);
 }
 
 static int restore_by_the_rule(int nr)
@@ -412,10 +405,10 @@ static int restore_by_the_rule(int nr)
 	/* The order of the restore: ascending, descending or shuffled */
 	switch (nr % 3) {
 	case 0:
-		qsort(ids, RULE_IDS, sizeof(ids[0]), cmp_ascending);
+		qsort(ids, RULE_IDS, sizeof(ids[0]), cmp_int);
 		break;
 	case 1:
-		qsort(ids, RULE_IDS, sizeof(ids[0]), cmp_descending);
+		qsort(ids, RULE_IDS, sizeof(ids[0]), cmp_int_descending);
 		break;
 	default:
 		for (i = 1; i < RULE_IDS; i++) {
