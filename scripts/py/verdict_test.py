@@ -30,9 +30,8 @@ HAS_KUNIT_TOOL = (KUNIT_TOOL / "kunit_parser.py").exists()
 
 # The timers selftests Makefile of the applied tree.
 SERIES = "posix_timer_ids posix_timer_contention posix_timer_restore_ids"
-GEN_FILES = "posix_timer_id_bench"
 KSELFTESTS = ("posix_timers nanosleep nsleep-lat set-timer-lat mqueue-lat inconsistency-check "
-              f"raw_skew threadtest rtcpie {SERIES} {GEN_FILES}")
+              f"raw_skew threadtest rtcpie {SERIES}")
 
 
 def load_cli():
@@ -58,7 +57,7 @@ def cli(*args):
 
 def expand(*more):
     return cli("expand", "--table", SCRIPTS / "tests", "--series", SERIES,
-               "--kselftests", KSELFTESTS, "--gen-files", GEN_FILES, *more)
+               "--kselftests", KSELFTESTS, "--gen-files", "", *more)
 
 
 class Case(unittest.TestCase):
@@ -358,9 +357,9 @@ class ExpandTest(Case):
 
     def test_gen_files_the_table_does_not_name_are_left_out(self):
         rc, out = cli("expand", "--table", SCRIPTS / "tests", "--series", SERIES, "--kselftests",
-                      f"{KSELFTESTS} helper", "--gen-files", f"{GEN_FILES} helper")
+                      f"{KSELFTESTS} helper", "--gen-files", "helper")
         self.assertNotIn("helper", out)
-        self.assertIn("test\tposix_timer_id_bench\tkselftest:posix_timer_id_bench\t64\town\tbench",
+        self.assertIn("test\tposix_timer_id_bench\tguest:posix_timer_id_bench\t64\town\tbench",
                       out)
 
     def test_a_kselftest_of_the_table_the_makefile_lacks_is_an_error(self):
