@@ -153,7 +153,7 @@ TEST(no_immediate_reuse)
 /*
  * Outside of restore mode timer_create() only writes the ID location. If
  * that fails, the timer is gone, but the ID counter has moved past its ID:
- * see Documentation/timers/posix-timer-ids.rst.
+ * see Documentation/userspace-api/posix-timer-ids.rst.
  */
 TEST(efault_writing_the_id_back_consumes_the_id)
 {

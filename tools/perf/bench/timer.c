@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * posix-timers: benchmarks of the kernel's POSIX timer ID store, the part
- * of timer_create(), timer_delete() and every timer_*() call that turns a
+ * timer: benchmarks of the kernel's POSIX timer ID store, the part of
+ * timer_create(), timer_delete() and every timer_*() call that turns a
  * timer ID into a timer.
  *
  *   create     workers create N timers each, then delete them: the rate of
@@ -19,13 +19,12 @@
  * The workers are threads of one process, or processes with -P. The timers
  * are SIGEV_NONE timers on CLOCK_MONOTONIC, created and used through the
  * system calls directly, so that the numbers are the kernel's. Each timer
- * counts against RLIMIT_SIGPENDING: the soft limit is raised to the hard
- * one, and a benchmark that needs more fails with EAGAIN and says so.
+ * counts against the per-user RLIMIT_SIGPENDING: the soft limit is raised
+ * to the hard one, and a benchmark that needs more fails and says so.
  */
 
 #include <errno.h>
 #include <err.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -38,6 +37,7 @@
 #include <linux/compiler.h>
 #include <linux/kernel.h>
 #include <linux/time64.h>
+#include <linux/time_types.h>
 #include <linux/zalloc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -58,12 +58,19 @@
 #define PR_TIMER_CREATE_RESTORE_IDS_ON		1
 #endif
 
+/* 32-bit architectures without the time32 system calls have only this one */
+#if !defined(SYS_timer_gettime) && defined(SYS_timer_gettime64)
+#define SYS_timer_gettime SYS_timer_gettime64
+#endif
+
+#define MAX_WORKERS	4096
+
 struct timer_params {
 	unsigned int nthreads;
 	unsigned int ntimers;
 	unsigned int runtime;
 	unsigned int nneighbour;
-	unsigned int ncalls;
+	unsigned int nloops;
 	unsigned int stride;
 	bool processes;
 	bool getoverrun;
@@ -80,10 +87,10 @@ static struct timer_params params;
 struct worker {
 	pthread_t	thread;
 	pid_t		pid;
-	unsigned int	nr;
+	bool		reaped;
 	int		err;		/* errno of the call that failed */
 	const char	*what;		/* the call that failed */
-	u64		ops;		/* churn, lookup: calls */
+	u64		ops;		/* churn: pairs, lookup: calls */
 	u64		creates, create_ns;
 	u64		deletes, delete_ns;
 } __aligned(64);
@@ -163,7 +170,7 @@ static const struct option neighbour_options[] = {
 	OPT_UINTEGER('n', "timers", &params.ntimers, "Specify amount of timers of the process"),
 	OPT_UINTEGER('N', "neighbour", &params.nneighbour,
 		     "Specify amount of timers of the unrelated process"),
-	OPT_UINTEGER('l', "calls", &params.ncalls, "Specify amount of calls per run"),
+	OPT_UINTEGER('l', "loop", &params.nloops, "Specify amount of calls per run"),
 	OPT_BOOLEAN('o', "getoverrun", &params.getoverrun,
 		    "Look up with timer_getoverrun() instead of timer_gettime()"),
 	OPT_BOOLEAN('a', "after", &params.after,
@@ -174,7 +181,7 @@ static const struct option neighbour_options[] = {
 
 static const struct option memory_options[] = {
 	OPT_UINTEGER('n', "timers", &params.ntimers, "Specify amount of timers"),
-	OPT_UINTEGER('S', "stride", &params.stride,
+	OPT_UINTEGER('d', "distance", &params.stride,
 		     "Specify distance between IDs (above 1: restore mode)"),
 	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
 	OPT_END()
@@ -195,7 +202,8 @@ static int timer_del(int id)
 
 static int timer_lookup(int id)
 {
-	struct itimerspec its;
+	/* Large enough for the itimerspec of every ABI */
+	struct __kernel_itimerspec its;
 
 	if (params.getoverrun)
 		return syscall(SYS_timer_getoverrun, id) < 0 ? -1 : 0;
@@ -212,18 +220,27 @@ static u64 now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	return (u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static bool format_default(void)
+{
+	return bench_format == BENCH_FORMAT_DEFAULT;
 }
 
 /* Each timer takes a unit of RLIMIT_SIGPENDING: allow what the hard limit allows */
-static void raise_sigpending_limit(void)
+static unsigned long long raise_sigpending_limit(void)
 {
 	struct rlimit rl;
 
-	if (!getrlimit(RLIMIT_SIGPENDING, &rl) && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_SIGPENDING, &rl))
+		return RLIM_INFINITY;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_SIGPENDING, &rl);
+		if (setrlimit(RLIMIT_SIGPENDING, &rl))
+			getrlimit(RLIMIT_SIGPENDING, &rl);
 	}
+	return rl.rlim_cur;
 }
 
 static void sigpending_hint(int error)
@@ -231,7 +248,7 @@ static void sigpending_hint(int error)
 	struct rlimit rl;
 
 	if (error == EAGAIN && !getrlimit(RLIMIT_SIGPENDING, &rl))
-		fprintf(stderr, "timer_create() hit RLIMIT_SIGPENDING (ulimit -i: %llu)\n",
+		fprintf(stderr, "EAGAIN: RLIMIT_SIGPENDING (ulimit -i %llu, per user) reached?\n",
 			(unsigned long long)rl.rlim_cur);
 }
 
@@ -241,6 +258,13 @@ static void worker_fail(struct worker *w, const char *what)
 	w->err = errno;
 	w->what = what;
 	WRITE_ONCE(shared->done, 1);
+}
+
+static void toggle_done(int sig __maybe_unused, siginfo_t *info __maybe_unused,
+			void *uc __maybe_unused)
+{
+	if (shared)
+		WRITE_ONCE(shared->done, 1);
 }
 
 /* Delete @n timers; the time it took is added to @w's deletes */
@@ -303,9 +327,7 @@ static void churn_worker(struct worker *w, int *ids)
 	int id;
 
 	start_line();
-	if (n < params.ntimers)
-		return;
-	while (!READ_ONCE(shared->done)) {
+	while (n == params.ntimers && !READ_ONCE(shared->done)) {
 		if (timer_new(&id)) {
 			worker_fail(w, "timer_create");
 			break;
@@ -326,9 +348,7 @@ static void lookup_worker(struct worker *w, int *ids)
 	u64 ops = 0;
 
 	start_line();
-	if (n < params.ntimers)
-		return;
-	while (!READ_ONCE(shared->done)) {
+	while (n == params.ntimers && !READ_ONCE(shared->done)) {
 		for (i = 0; i < n; i++) {
 			if (timer_lookup(ids[i])) {
 				worker_fail(w, lookup_name());
@@ -359,6 +379,35 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* A worker process: it ends with perf, even when perf is killed */
+static void worker_process(struct worker *w, pid_t parent, size_t cpusize, cpu_set_t *cpuset)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
+	sched_setaffinity(0, cpusize, cpuset);
+	worker_main(w);
+	_exit(0);
+}
+
+/* Reap the worker processes which are gone: any of them before the start is a failure */
+static void reap_early_exits(unsigned int started)
+{
+	unsigned int i;
+	int status;
+
+	for (i = 0; i < started; i++) {
+		struct worker *w = &shared->workers[i];
+
+		if (w->reaped || waitpid(w->pid, &status, WNOHANG) != w->pid)
+			continue;
+		w->reaped = true;
+		if (!w->what) {
+			errno = ECHILD;
+			worker_fail(w, "exit before the start");
+		}
+	}
+}
+
 /*
  * Start the workers on the online CPUs in turn, run them for the runtime
  * and collect them. Returns the number of workers that failed.
@@ -370,41 +419,53 @@ static int run_workers(void (*fn)(struct worker *w, int *ids))
 	size_t cpusize = CPU_ALLOC_SIZE(nrcpus);
 	cpu_set_t *cpuset = CPU_ALLOC(nrcpus);
 	unsigned int i, started = 0;
+	pid_t parent = getpid();
+	struct sigaction act;
 	struct worker *w;
 
-	if (!cpus || !cpuset)
+	if (!cpus)
 		err(EXIT_FAILURE, "perf_cpu_map__new_online_cpus");
+	if (!cpuset)
+		err(EXIT_FAILURE, "CPU_ALLOC");
 	shared_size = sizeof(*shared) + params.nthreads * sizeof(struct worker);
 	shared = mmap(NULL, shared_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		      -1, 0);
 	if (shared == MAP_FAILED)
 		err(EXIT_FAILURE, "mmap");
+	memset(&act, 0, sizeof(act));
+	sigfillset(&act.sa_mask);
+	act.sa_flags = SA_SIGINFO;
+	act.sa_sigaction = toggle_done;
+	sigaction(SIGINT, &act, NULL);
+
 	worker_fn = fn;
 	for (i = 0; i < params.nthreads; i++) {
 		w = &shared->workers[i];
-		w->nr = i;
 		CPU_ZERO_S(cpusize, cpuset);
 		CPU_SET_S(perf_cpu_map__cpu(cpus, i % perf_cpu_map__nr(cpus)).cpu,
 			  cpusize, cpuset);
 		if (params.processes) {
-			w->pid = fork();
-			if (w->pid < 0) {
+			/* Only the parent writes the PID: the memory is shared */
+			pid_t pid = fork();
+
+			if (pid < 0) {
 				worker_fail(w, "fork");
 				break;
 			}
-			if (!w->pid) {
-				sched_setaffinity(0, cpusize, cpuset);
-				worker_main(w);
-				_exit(0);
-			}
+			if (!pid)
+				worker_process(w, parent, cpusize, cpuset);
+			w->pid = pid;
 		} else {
 			pthread_attr_t attr;
+			int ret;
 
 			pthread_attr_init(&attr);
-			pthread_attr_setaffinity_np(&attr, cpusize, cpuset);
-			errno = pthread_create(&w->thread, &attr, worker_main, w);
+			ret = pthread_attr_setaffinity_np(&attr, cpusize, cpuset);
+			if (!ret)
+				ret = pthread_create(&w->thread, &attr, worker_main, w);
 			pthread_attr_destroy(&attr);
-			if (errno) {
+			if (ret) {
+				errno = ret;
 				worker_fail(w, "pthread_create");
 				break;
 			}
@@ -414,8 +475,12 @@ static int run_workers(void (*fn)(struct worker *w, int *ids))
 	CPU_FREE(cpuset);
 	perf_cpu_map__put(cpus);
 
-	while (__atomic_load_n(&shared->ready, __ATOMIC_SEQ_CST) < started)
+	while (__atomic_load_n(&shared->ready, __ATOMIC_SEQ_CST) < started &&
+	       !READ_ONCE(shared->done)) {
 		usleep(1000);
+		if (params.processes)
+			reap_early_exits(started);
+	}
 	gettimeofday(&bench__start, NULL);
 	WRITE_ONCE(shared->go, 1);
 	for (i = 0; i < params.runtime * 10 && !READ_ONCE(shared->done); i++)
@@ -427,10 +492,13 @@ static int run_workers(void (*fn)(struct worker *w, int *ids))
 	for (i = 0; i < started; i++) {
 		w = &shared->workers[i];
 		if (params.processes) {
+			if (w->reaped)
+				continue;
 			if (waitpid(w->pid, &status, 0) != w->pid || !WIFEXITED(status) ||
 			    WEXITSTATUS(status)) {
 				errno = ECHILD;
-				worker_fail(w, "exit");
+				if (!w->what)
+					worker_fail(w, "exit");
 			}
 		} else if (pthread_join(w->thread, NULL)) {
 			errno = ESRCH;
@@ -448,13 +516,13 @@ static int run_workers(void (*fn)(struct worker *w, int *ids))
 	return failed;
 }
 
-static void setup(int argc, const char **argv, const struct option *options,
-		  const char * const *usage, unsigned int ntimers)
+static int setup(int argc, const char **argv, const struct option *options,
+		 const char * const *usage, unsigned int ntimers)
 {
 	struct perf_cpu_map *cpus;
 
 	params = (struct timer_params){ .ntimers = ntimers, .runtime = 5,
-					.nneighbour = 20000, .ncalls = 100000,
+					.nneighbour = 20000, .nloops = 100000,
 					.stride = 1 };
 	argc = parse_options(argc, argv, options, usage, 0);
 	if (argc) {
@@ -466,7 +534,27 @@ static void setup(int argc, const char **argv, const struct option *options,
 		params.nthreads = cpus ? perf_cpu_map__nr(cpus) : 1;
 		perf_cpu_map__put(cpus);
 	}
-	raise_sigpending_limit();
+	if (params.nthreads > MAX_WORKERS) {
+		fprintf(stderr, "at most %d workers\n", MAX_WORKERS);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The units of RLIMIT_SIGPENDING a run takes (the limit is per user, so
+ * what other processes of the user hold counts too): -1 if that is more
+ * than the limit, after a note that says so.
+ */
+static int check_limit(unsigned long long need)
+{
+	unsigned long long limit = raise_sigpending_limit();
+
+	if (limit == RLIM_INFINITY || need <= limit)
+		return 0;
+	printf("Not supported: %llu timers, but RLIMIT_SIGPENDING (ulimit -i) is %llu\n",
+	       need, limit);
+	return -1;
 }
 
 static double secs(u64 ns)
@@ -478,8 +566,8 @@ static void print_rate(const char *what, struct stats *stats, bool first)
 {
 	double avg = avg_stats(stats);
 
-	if (bench_format == BENCH_FORMAT_SIMPLE) {
-		printf("%.0f\n", avg);
+	if (!format_default()) {
+		printf("%s%.0f", first ? "" : " ", avg);
 		return;
 	}
 	printf("%sAveraged %.0f %s/sec (+- %.2f%%), total secs = %d\n",
@@ -498,9 +586,17 @@ int bench_timer_create(int argc, const char **argv)
 	unsigned int i;
 	int failed;
 
-	setup(argc, argv, create_options, bench_timer_create_usage, 1000);
-	printf("Run summary [PID %d]: %u %s, each creating and deleting %u timers for %u secs.\n\n",
-	       getpid(), params.nthreads, workers_name(), params.ntimers, params.runtime);
+	if (setup(argc, argv, create_options, bench_timer_create_usage, 1000))
+		return -1;
+	if (!params.ntimers) {
+		fprintf(stderr, "timers must be above 0\n");
+		return -1;
+	}
+	if (check_limit((unsigned long long)params.nthreads * params.ntimers))
+		return 0;
+	if (format_default())
+		printf("Run summary [PID %d]: %u %s, %u timers each, for %u secs.\n\n",
+		       getpid(), params.nthreads, workers_name(), params.ntimers, params.runtime);
 	failed = run_workers(create_worker);
 
 	init_stats(&create_stats);
@@ -512,19 +608,22 @@ int bench_timer_create(int argc, const char **argv)
 
 		update_stats(&create_stats, c);
 		update_stats(&delete_stats, d);
-		if (!params.silent)
+		if (format_default() && !params.silent)
 			printf("[%s %3u] %llu creates [ %.0f/sec ], %llu deletes [ %.0f/sec ]\n",
 			       workers_name(), i, (unsigned long long)w->creates, c,
 			       (unsigned long long)w->deletes, d);
 	}
 	print_rate("creates", &create_stats, true);
 	print_rate("deletes", &delete_stats, false);
+	if (!format_default())
+		printf("\n");
 	munmap(shared, shared_size);
+	shared = NULL;
 	return failed ? -1 : 0;
 }
 
 /* churn and lookup: ops/sec of each worker, as futex-hash reports them */
-static int report_ops(int failed)
+static int report_ops(int failed, const char *what)
 {
 	struct stats stats;
 	unsigned int i;
@@ -536,53 +635,73 @@ static int report_ops(int failed)
 		double rate = t > 0 ? w->ops / t : 0;
 
 		update_stats(&stats, rate);
-		if (!params.silent)
-			printf("[%s %3u] %llu calls [ %.0f ops/sec ]\n",
-			       workers_name(), i, (unsigned long long)w->ops, rate);
+		if (format_default() && !params.silent)
+			printf("[%s %3u] %llu %s [ %.0f/sec ]\n", workers_name(), i,
+			       (unsigned long long)w->ops, what, rate);
 	}
-	print_rate("operations", &stats, true);
+	print_rate(what, &stats, true);
+	if (!format_default())
+		printf("\n");
 	munmap(shared, shared_size);
+	shared = NULL;
 	return failed ? -1 : 0;
 }
 
 int bench_timer_churn(int argc, const char **argv)
 {
-	setup(argc, argv, churn_options, bench_timer_churn_usage, 0);
-	printf("Run summary [PID %d]: %u %s, holding %u timers, churning one for %u secs.\n\n",
-	       getpid(), params.nthreads, workers_name(), params.ntimers, params.runtime);
-	return report_ops(run_workers(churn_worker));
+	if (setup(argc, argv, churn_options, bench_timer_churn_usage, 0))
+		return -1;
+	if (check_limit((unsigned long long)params.nthreads * (params.ntimers + 1)))
+		return 0;
+	if (format_default())
+		printf("Run summary [PID %d]: %u %s, holding %u timers each, for %u secs.\n\n",
+		       getpid(), params.nthreads, workers_name(), params.ntimers, params.runtime);
+	return report_ops(run_workers(churn_worker), "pairs");
 }
 
 int bench_timer_lookup(int argc, const char **argv)
 {
-	setup(argc, argv, lookup_options, bench_timer_lookup_usage, 1000);
-	if (!params.ntimers)
-		errx(EXIT_FAILURE, "timers must be above 0");
-	printf("Run summary [PID %d]: %u %s, each calling %s on %u timers for %u secs.\n\n",
-	       getpid(), params.nthreads, workers_name(), lookup_name(),
-	       params.ntimers, params.runtime);
-	return report_ops(run_workers(lookup_worker));
+	if (setup(argc, argv, lookup_options, bench_timer_lookup_usage, 1000))
+		return -1;
+	if (!params.ntimers) {
+		fprintf(stderr, "timers must be above 0\n");
+		return -1;
+	}
+	if (check_limit((unsigned long long)params.nthreads * params.ntimers))
+		return 0;
+	if (format_default())
+		printf("Run summary [PID %d]: %u %s, each calling %s on %u timers for %u secs.\n\n",
+		       getpid(), params.nthreads, workers_name(), lookup_name(),
+		       params.ntimers, params.runtime);
+	return report_ops(run_workers(lookup_worker), "calls");
 }
 
 /*
  * The neighbour: a process of its own which creates @params.nneighbour
- * timers, writes a byte to @ready and holds them until @hold is closed.
+ * timers, writes a byte to @ready and holds them until @hold is closed,
+ * or perf is gone. Returns its PID, or -1.
  */
 static pid_t start_neighbour(int *hold)
 {
-	int ready[2], go[2], i, id;
-	pid_t pid;
+	int ready[2], go[2], id;
+	pid_t pid, parent = getpid();
+	unsigned int i;
 	char c = 0;
 
-	if (pipe(ready) || pipe(go))
-		err(EXIT_FAILURE, "pipe");
+	if (pipe(ready))
+		return -1;
+	if (pipe(go)) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
 	pid = fork();
-	if (pid < 0)
-		err(EXIT_FAILURE, "fork");
 	if (!pid) {
 		close(ready[0]);
 		close(go[1]);
-		for (i = 0; i < (int)params.nneighbour; i++) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(1);
+		for (i = 0; i < params.nneighbour; i++) {
 			if (timer_new(&id)) {
 				warn("neighbour: timer_create");
 				sigpending_hint(errno);
@@ -597,88 +716,128 @@ static pid_t start_neighbour(int *hold)
 	}
 	close(ready[1]);
 	close(go[0]);
-	if (read(ready[0], &c, 1) != 1)
-		errx(EXIT_FAILURE, "the neighbour process failed");
+	if (pid > 0 && read(ready[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
 	close(ready[0]);
-	*hold = go[1];
+	if (pid < 0)
+		close(go[1]);
+	else
+		*hold = go[1];
 	return pid;
 }
 
 int bench_timer_neighbour(int argc, const char **argv)
 {
 	struct stats lookup_stats, pair_stats;
-	int *ids, hold = -1, id, status;
-	unsigned int run, i;
+	int *ids, hold = -1, id, status, ret = -1;
+	unsigned int run, i, made = 0;
 	double lookup_ns, pair_ns;
 	pid_t pid = -1;
 	u64 start;
 
-	setup(argc, argv, neighbour_options, bench_timer_neighbour_usage, 8);
-	if (!params.ntimers || !params.ncalls)
-		errx(EXIT_FAILURE, "timers and calls must be above 0");
+	if (setup(argc, argv, neighbour_options, bench_timer_neighbour_usage, 8))
+		return -1;
+	if (!params.ntimers || !params.nloops) {
+		fprintf(stderr, "timers and loop must be above 0\n");
+		return -1;
+	}
+	if (check_limit((unsigned long long)params.nneighbour + params.ntimers + 1))
+		return 0;
 	ids = calloc(params.ntimers, sizeof(*ids));
 	if (!ids)
 		err(EXIT_FAILURE, "calloc");
-	printf("Run summary [PID %d]: %u timers, made %s another's %u: %u runs, %u calls.\n\n",
-	       getpid(), params.ntimers, params.after ? "after" : "before",
-	       params.nneighbour, bench_repeat, params.ncalls);
+	if (format_default())
+		printf("Run summary [PID %d]: %u timers made %s %u others, %u runs of %u calls\n\n",
+		       getpid(), params.ntimers, params.after ? "after" : "before",
+		       params.nneighbour, bench_repeat, params.nloops);
 
-	if (params.after)
+	if (params.after) {
 		pid = start_neighbour(&hold);
-	for (i = 0; i < params.ntimers; i++)
-		if (timer_new(&ids[i]))
-			err(EXIT_FAILURE, "timer_create");
-	if (!params.after)
+		if (pid < 0)
+			goto out;
+	}
+	for (made = 0; made < params.ntimers; made++) {
+		if (timer_new(&ids[made])) {
+			warn("timer_create");
+			goto out;
+		}
+	}
+	if (!params.after) {
 		pid = start_neighbour(&hold);
+		if (pid < 0)
+			goto out;
+	}
 
 	init_stats(&lookup_stats);
 	init_stats(&pair_stats);
 	gettimeofday(&bench__start, NULL);
 	for (run = 0; run < bench_repeat; run++) {
 		start = now_ns();
-		for (i = 0; i < params.ncalls; i++)
-			if (timer_lookup(ids[i % params.ntimers]))
-				err(EXIT_FAILURE, "%s", lookup_name());
-		lookup_ns = (now_ns() - start) / (double)params.ncalls;
+		for (i = 0; i < params.nloops; i++) {
+			if (timer_lookup(ids[i % params.ntimers])) {
+				warn("%s", lookup_name());
+				goto out;
+			}
+		}
+		lookup_ns = (now_ns() - start) / (double)params.nloops;
 		update_stats(&lookup_stats, lookup_ns);
 
 		start = now_ns();
-		for (i = 0; i < params.ncalls; i++)
-			if (timer_new(&id) || timer_del(id))
-				err(EXIT_FAILURE, "timer_create/timer_delete");
-		pair_ns = (now_ns() - start) / (double)params.ncalls;
+		for (i = 0; i < params.nloops; i++) {
+			if (timer_new(&id) || timer_del(id)) {
+				warn("timer_create/timer_delete");
+				goto out;
+			}
+		}
+		pair_ns = (now_ns() - start) / (double)params.nloops;
 		update_stats(&pair_stats, pair_ns);
-		if (!params.silent)
+		if (format_default() && !params.silent)
 			printf("[Run %2u]: %s %.1f ns/call, create and delete %.1f ns/pair\n",
 			       run + 1, lookup_name(), lookup_ns, pair_ns);
 	}
 	gettimeofday(&bench__end, NULL);
 	timersub(&bench__end, &bench__start, &bench__runtime);
+	ret = 0;
 
-	close(hold);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		errx(EXIT_FAILURE, "the neighbour process failed");
-	for (i = 0; i < params.ntimers; i++)
+	if (!format_default()) {
+		printf("%.1f %.1f\n", avg_stats(&lookup_stats), avg_stats(&pair_stats));
+	} else {
+		printf("%s%-30s %.1f ns/call (+- %.2f%%)\n",
+		       params.silent ? "" : "\n", lookup_name(), avg_stats(&lookup_stats),
+		       rel_stddev_stats(stddev_stats(&lookup_stats), avg_stats(&lookup_stats)));
+		printf("%-30s %.1f ns/pair (+- %.2f%%)\n",
+		       "timer_create()+timer_delete()", avg_stats(&pair_stats),
+		       rel_stddev_stats(stddev_stats(&pair_stats), avg_stats(&pair_stats)));
+	}
+out:
+	if (pid > 0) {
+		close(hold);
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			fprintf(stderr, "the neighbour process failed\n");
+			ret = -1;
+		}
+	} else if (pid < 0 && made == params.ntimers) {
+		fprintf(stderr, "the neighbour process failed\n");
+	}
+	for (i = 0; i < made; i++)
 		timer_del(ids[i]);
 	free(ids);
-
-	if (bench_format == BENCH_FORMAT_SIMPLE) {
-		printf("%.1f %.1f\n", avg_stats(&lookup_stats), avg_stats(&pair_stats));
-		return 0;
-	}
-	printf("%s%-30s %.1f ns/call (+- %.2f%%)\n",
-	       params.silent ? "" : "\n", lookup_name(), avg_stats(&lookup_stats),
-	       rel_stddev_stats(stddev_stats(&lookup_stats), avg_stats(&lookup_stats)));
-	printf("%-30s %.1f ns/pair (+- %.2f%%)\n",
-	       "timer_create()+timer_delete()", avg_stats(&pair_stats),
-	       rel_stddev_stats(stddev_stats(&pair_stats), avg_stats(&pair_stats)));
-	return 0;
+	return ret;
 }
 
-/* The memory.stat of the cgroup perf runs in, or NULL with the reason in @why */
+/*
+ * The memory.stat of the cgroup perf runs in, or NULL with the reason in
+ * @why. The cgroup is the one of /proc/self/cgroup's cgroup v2 line, below
+ * the cgroup2 mount of the whole hierarchy or, in a container whose mount
+ * is of its cgroup namespace's root, below that.
+ */
 static char *own_memory_stat(char *why, size_t len)
 {
-	char line[4096], root[PATH_MAX], mnt[PATH_MAX] = "", *cg = NULL, *path = NULL;
+	char line[4096], root[PATH_MAX], mnt[PATH_MAX] = "", any[PATH_MAX] = "";
+	char *cg = NULL, *path = NULL;
 	FILE *f = fopen("/proc/self/cgroup", "r");
 
 	while (f && fgets(line, sizeof(line), f)) {
@@ -697,14 +856,20 @@ static char *own_memory_stat(char *why, size_t len)
 	f = fopen("/proc/self/mountinfo", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		/* fields 4 and 5: the root of the mount and where it is mounted */
-		if (strstr(line, " - cgroup2 ") &&
-		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2 && !strcmp(root, "/"))
+		if (!strstr(line, " - cgroup2 ") ||
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+			continue;
+		if (!strcmp(root, "/"))
 			break;
+		if (!any[0])
+			strcpy(any, mnt);
 		mnt[0] = 0;
 	}
 	if (f)
 		fclose(f);
-	if (mnt[0] && asprintf(&path, "%s%s/memory.stat", mnt, cg) < 0)
+	if (!mnt[0])
+		strcpy(mnt, any);
+	if (mnt[0] && asprintf(&path, "%s%s/memory.stat", mnt, strcmp(cg, "/") ? cg : "") < 0)
 		path = NULL;
 	if (!path || access(path, R_OK)) {
 		snprintf(why, len, "no memory.stat in cgroup %s (no memory controller?)", cg);
@@ -722,20 +887,30 @@ static int read_slab(const char *path, s64 slab[2])
 	int found = 0;
 	FILE *f = fopen(path, "r");
 
-	while (f && fscanf(f, "%63s %lld", key, &val) == 2) {
-		if (!strcmp(key, "slab_reclaimable"))
-			slab[0] = val, found |= 1;
-		else if (!strcmp(key, "slab_unreclaimable"))
-			slab[1] = val, found |= 2;
+	if (!f) {
+		warn("%s", path);
+		return -1;
 	}
-	if (f)
-		fclose(f);
+	while (fscanf(f, "%63s %lld", key, &val) == 2) {
+		if (!strcmp(key, "slab_reclaimable")) {
+			slab[0] = val;
+			found |= 1;
+		} else if (!strcmp(key, "slab_unreclaimable")) {
+			slab[1] = val;
+			found |= 2;
+		}
+	}
+	fclose(f);
+	if (found != 3)
+		warnx("%s: no slab_reclaimable and slab_unreclaimable", path);
 	return found == 3 ? 0 : -1;
 }
 
 /*
- * The counters of memory.stat are flushed every 2 seconds: read them until
- * two readings 2.2 seconds apart agree, for at most a minute.
+ * The counters of memory.stat reach it in batches: per CPU, and by a
+ * flush which runs about every 2 seconds (deferrable, so later on an idle
+ * CPU). Read them until two readings 2.2 seconds apart agree, for at most
+ * a minute.
  */
 static int read_slab_settled(const char *path, s64 slab[2])
 {
@@ -751,31 +926,40 @@ static int read_slab_settled(const char *path, s64 slab[2])
 		last[0] = slab[0];
 		last[1] = slab[1];
 	}
+	warnx("%s does not settle", path);
 	return -1;
 }
 
 /*
- * The process that holds the timers of a run: it creates them when a byte
- * arrives on @go, writes 0 or the errno of the failure to @done and exits
- * when @go is closed.
+ * The process that holds the timers of a run, on one CPU, so that its
+ * charges batch on that CPU only: it creates them when a byte arrives on
+ * @go, writes 0 or the errno of the failure to @done (EOPNOTSUPP: no
+ * restore mode; EPROTO: a timer got an ID other than the one asked for)
+ * and exits when @go is closed.
  */
-static void memory_timers(int go, int done)
+static void memory_timers(int go, int done, pid_t parent)
 {
 	unsigned int i;
 	int id, ret = 0;
+	cpu_set_t one;
 	char c;
 
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
 	if (read(go, &c, 1) != 1)
 		_exit(1);
 	if (params.stride > 1 &&
 	    prctl(PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON, 0, 0, 0))
-		ret = errno;
+		ret = errno == EINVAL ? EOPNOTSUPP : errno;
 	for (i = 0; !ret && i < params.ntimers; i++) {
 		id = i * params.stride;
 		if (timer_new(&id))
 			ret = errno;
 		else if (params.stride > 1 && id != (int)(i * params.stride))
-			ret = EINVAL;
+			ret = EPROTO;
 	}
 	if (write(done, &ret, sizeof(ret)) != sizeof(ret))
 		_exit(1);
@@ -784,79 +968,108 @@ static void memory_timers(int go, int done)
 	_exit(0);
 }
 
+/* One run: the growth of @path's slab counters per timer, in @per_timer[] */
+static int memory_run(const char *path, double per_timer[2])
+{
+	int go[2], done[2], ret = -1, status;
+	s64 before[2], after[2];
+	pid_t pid, parent = getpid();
+	char c = 0;
+
+	if (pipe(go))
+		return -1;
+	if (pipe(done)) {
+		close(go[0]);
+		close(go[1]);
+		return -1;
+	}
+	pid = fork();
+	if (!pid) {
+		close(go[1]);
+		close(done[0]);
+		memory_timers(go[0], done[1], parent);
+	}
+	close(go[0]);
+	close(done[1]);
+	if (pid < 0 || read_slab_settled(path, before))
+		goto out;
+	if (write(go[1], &c, 1) != 1 || read(done[0], &ret, sizeof(ret)) != sizeof(ret)) {
+		ret = -1;
+		goto out;
+	}
+	if (ret == EOPNOTSUPP) {
+		printf("Not supported: -d needs restore mode (PR_TIMER_CREATE_RESTORE_IDS)\n");
+		goto out;
+	}
+	if (ret) {
+		fprintf(stderr, "timer_create: %s\n",
+			ret == EPROTO ? "a timer got another ID than asked for" : strerror(ret));
+		sigpending_hint(ret);
+		ret = -1;
+		goto out;
+	}
+	if (read_slab_settled(path, after)) {
+		ret = -1;
+		goto out;
+	}
+	per_timer[0] = (after[0] + after[1] - before[0] - before[1]) / (double)params.ntimers;
+	per_timer[1] = (after[0] - before[0]) / (double)params.ntimers;
+out:
+	close(go[1]);
+	close(done[0]);
+	if (pid > 0 && (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+			WEXITSTATUS(status)))
+		ret = -1;
+	return ret;
+}
+
 int bench_timer_memory(int argc, const char **argv)
 {
-	struct stats nodes_stats, slab_stats;
-	s64 before[2], after[2];
+	struct stats slab_stats, nodes_stats;
 	char why[PATH_MAX + 128];
-	int go[2], done[2], ret, status;
+	double per_timer[2] = { 0, 0 };
 	unsigned int run;
-	char *path, c = 0;
-	pid_t pid;
+	char *path;
+	int ret = 0;
 
-	setup(argc, argv, memory_options, bench_timer_memory_usage, 2048);
+	if (setup(argc, argv, memory_options, bench_timer_memory_usage, 2048))
+		return -1;
 	if (!params.ntimers || !params.stride ||
-	    (u64)(params.ntimers - 1) * params.stride > INT_MAX)
-		errx(EXIT_FAILURE, "the IDs must be within 0..INT_MAX");
+	    (u64)(params.ntimers - 1) * params.stride > INT_MAX) {
+		fprintf(stderr, "the IDs must be within 0..INT_MAX\n");
+		return -1;
+	}
+	if (check_limit(params.ntimers))
+		return 0;
 	path = own_memory_stat(why, sizeof(why));
 	if (!path) {
 		printf("Not supported: %s\n", why);
 		return 0;
 	}
-	printf("Run summary [PID %d]: %u timers at IDs %u apart, %u runs, read from %s.\n\n",
-	       getpid(), params.ntimers, params.stride, bench_repeat, path);
+	if (format_default())
+		printf("Run summary [PID %d]: %u timers %u IDs apart, %u runs: %s\n\n",
+		       getpid(), params.ntimers, params.stride, bench_repeat, path);
 
-	init_stats(&nodes_stats);
 	init_stats(&slab_stats);
+	init_stats(&nodes_stats);
 	gettimeofday(&bench__start, NULL);
 	for (run = 0; run < bench_repeat; run++) {
-		if (pipe(go) || pipe(done))
-			err(EXIT_FAILURE, "pipe");
-		pid = fork();
-		if (pid < 0)
-			err(EXIT_FAILURE, "fork");
-		if (!pid) {
-			close(go[1]);
-			close(done[0]);
-			memory_timers(go[0], done[1]);
-		}
-		close(go[0]);
-		close(done[1]);
-		if (read_slab_settled(path, before))
-			errx(EXIT_FAILURE, "%s does not settle", path);
-		if (write(go[1], &c, 1) != 1 || read(done[0], &ret, sizeof(ret)) != sizeof(ret))
-			errx(EXIT_FAILURE, "the timer process failed");
-		if (ret == EINVAL && params.stride > 1) {
-			printf("Not supported: restore mode (PR_TIMER_CREATE_RESTORE_IDS)\n");
-			close(go[1]);
-			waitpid(pid, NULL, 0);
-			free(path);
-			return 0;
-		}
-		if (ret) {
-			errno = ret;
-			sigpending_hint(ret);
-			err(EXIT_FAILURE, "timer_create");
-		}
-		if (read_slab_settled(path, after))
-			errx(EXIT_FAILURE, "%s does not settle", path);
-		close(go[1]);
-		close(done[0]);
-		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-			errx(EXIT_FAILURE, "the timer process failed");
-		update_stats(&nodes_stats, (after[0] - before[0]) / (double)params.ntimers);
-		update_stats(&slab_stats, (after[0] + after[1] - before[0] - before[1]) /
-					  (double)params.ntimers);
-		if (!params.silent)
-			printf("[Run %2u]: slab %+lld bytes, of which reclaimable %+lld\n", run + 1,
-			       (long long)(after[0] + after[1] - before[0] - before[1]),
-			       (long long)(after[0] - before[0]));
+		ret = memory_run(path, per_timer);
+		if (ret)
+			break;
+		update_stats(&slab_stats, per_timer[0]);
+		update_stats(&nodes_stats, per_timer[1]);
+		if (format_default() && !params.silent)
+			printf("[Run %2u]: slab %.1f bytes per timer, of which reclaimable %.1f\n",
+			       run + 1, per_timer[0], per_timer[1]);
 	}
 	gettimeofday(&bench__end, NULL);
 	timersub(&bench__end, &bench__start, &bench__runtime);
 	free(path);
+	if (ret)
+		return ret > 0 ? 0 : -1;
 
-	if (bench_format == BENCH_FORMAT_SIMPLE) {
+	if (!format_default()) {
 		printf("%.1f %.1f\n", avg_stats(&slab_stats), avg_stats(&nodes_stats));
 		return 0;
 	}

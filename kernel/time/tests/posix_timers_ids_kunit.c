@@ -33,7 +33,7 @@
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
-#include "posix-timers.h"
+#include "../posix-timers.h"
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
@@ -163,7 +163,7 @@ static void ids_exit(struct kunit *test)
 	posix_timer_check_uncharged(&ctx->sig);
 }
 
-static void ids_follow_each_other_from_zero(struct kunit *test)
+static void add_hands_out_sequential_ids_from_zero(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 0);
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 1);
@@ -171,7 +171,7 @@ static void ids_follow_each_other_from_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, test_sig(test)->next_posix_timer_id, 3U);
 }
 
-static void counter_wraps_to_zero_after_int_max(struct kunit *test)
+static void add_wraps_to_zero_after_int_max(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 
@@ -181,7 +181,7 @@ static void counter_wraps_to_zero_after_int_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 1U);
 }
 
-static void search_skips_free_ids_below_the_counter(struct kunit *test)
+static void add_skips_free_ids_below_the_counter(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *below = NULL, *above = NULL, *tmr;
@@ -204,7 +204,7 @@ static void search_skips_free_ids_below_the_counter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 3U * NODE_SLOTS + 1);
 }
 
-static void search_wraps_around_to_zero(struct kunit *test)
+static void add_search_wraps_around_to_zero(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	int i;
@@ -218,7 +218,7 @@ static void search_wraps_around_to_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, NODE_SLOTS + 1U);
 }
 
-static void taken_required_id_fails_and_changes_nothing(struct kunit *test)
+static void add_taken_required_id_fails_and_changes_nothing(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *taken = create_timer(test, 7);
@@ -239,7 +239,7 @@ static void taken_required_id_fails_and_changes_nothing(struct kunit *test)
 		KUNIT_EXPECT_PTR_NE(test, entry, tmr);
 }
 
-static void required_id_moves_the_counter_also_backwards(struct kunit *test)
+static void add_required_id_moves_the_counter_also_backwards(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 
@@ -248,7 +248,7 @@ static void required_id_moves_the_counter_also_backwards(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 6U);
 }
 
-static void required_int_max_wraps_the_counter_to_zero(struct kunit *test)
+static void add_required_int_max_wraps_the_counter_to_zero(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 
@@ -258,7 +258,7 @@ static void required_int_max_wraps_the_counter_to_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 0);
 }
 
-static void deleted_id_is_not_handed_out_before_the_wrap(struct kunit *test)
+static void add_keeps_an_erased_id_until_the_wrap(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[3];
@@ -269,7 +269,7 @@ static void deleted_id_is_not_handed_out_before_the_wrap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, create_timer(test, TIMER_ANY_ID)->it_id, 3);
 }
 
-static void deleted_id_can_be_required_at_once(struct kunit *test)
+static void add_required_takes_an_erased_id_at_once(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[3];
@@ -280,7 +280,7 @@ static void deleted_id_can_be_required_at_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 1U);
 }
 
-static void search_after_a_wrap_finds_a_deleted_id_free(struct kunit *test)
+static void add_after_a_wrap_reuses_an_erased_id(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *timers[10];
@@ -293,7 +293,7 @@ static void search_after_a_wrap_finds_a_deleted_id_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 6U);
 }
 
-static void emptied_id_space_owns_no_nodes(struct kunit *test)
+static void erase_of_every_timer_frees_every_node(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	unsigned long id, count = 0;
@@ -334,7 +334,7 @@ static void check_charge(struct kunit *test, unsigned long blocks)
 			ctx->sigpending + (long)(sig->posix_timer_count + charged));
 }
 
-static void dense_ids_are_not_charged_for_nodes(struct kunit *test)
+static void charge_of_dense_ids_is_zero(struct kunit *test)
 {
 	struct k_itimer *timers[3 * NODE_SLOTS + 1];
 
@@ -344,7 +344,7 @@ static void dense_ids_are_not_charged_for_nodes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, test_sig(test)->posix_timer_charged, 0UL);
 }
 
-static void spread_ids_are_charged_a_unit_per_node_of_their_own(struct kunit *test)
+static void charge_of_spread_ids_is_a_unit_per_node(struct kunit *test)
 {
 	struct signal_struct *sig = test_sig(test);
 	struct k_itimer *far;
@@ -369,7 +369,7 @@ static void spread_ids_are_charged_a_unit_per_node_of_their_own(struct kunit *te
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_count, 0UL);
 }
 
-static void nodes_past_the_limit_fail_and_leave_nothing(struct kunit *test)
+static void charge_past_the_limit_fails_and_leaves_nothing(struct kunit *test)
 {
 	struct rlimit *rlim = &current->signal->rlim[RLIMIT_SIGPENDING];
 	struct signal_struct *sig = test_sig(test);
@@ -406,20 +406,20 @@ static void nodes_past_the_limit_fail_and_leave_nothing(struct kunit *test)
 }
 
 static struct kunit_case ids_cases[] = {
-	KUNIT_CASE(ids_follow_each_other_from_zero),
-	KUNIT_CASE(counter_wraps_to_zero_after_int_max),
-	KUNIT_CASE(search_skips_free_ids_below_the_counter),
-	KUNIT_CASE(search_wraps_around_to_zero),
-	KUNIT_CASE(taken_required_id_fails_and_changes_nothing),
-	KUNIT_CASE(required_id_moves_the_counter_also_backwards),
-	KUNIT_CASE(required_int_max_wraps_the_counter_to_zero),
-	KUNIT_CASE(deleted_id_is_not_handed_out_before_the_wrap),
-	KUNIT_CASE(deleted_id_can_be_required_at_once),
-	KUNIT_CASE(search_after_a_wrap_finds_a_deleted_id_free),
-	KUNIT_CASE(emptied_id_space_owns_no_nodes),
-	KUNIT_CASE(dense_ids_are_not_charged_for_nodes),
-	KUNIT_CASE(spread_ids_are_charged_a_unit_per_node_of_their_own),
-	KUNIT_CASE(nodes_past_the_limit_fail_and_leave_nothing),
+	KUNIT_CASE(add_hands_out_sequential_ids_from_zero),
+	KUNIT_CASE(add_wraps_to_zero_after_int_max),
+	KUNIT_CASE(add_skips_free_ids_below_the_counter),
+	KUNIT_CASE(add_search_wraps_around_to_zero),
+	KUNIT_CASE(add_taken_required_id_fails_and_changes_nothing),
+	KUNIT_CASE(add_required_id_moves_the_counter_also_backwards),
+	KUNIT_CASE(add_required_int_max_wraps_the_counter_to_zero),
+	KUNIT_CASE(add_keeps_an_erased_id_until_the_wrap),
+	KUNIT_CASE(add_required_takes_an_erased_id_at_once),
+	KUNIT_CASE(add_after_a_wrap_reuses_an_erased_id),
+	KUNIT_CASE(erase_of_every_timer_frees_every_node),
+	KUNIT_CASE(charge_of_dense_ids_is_zero),
+	KUNIT_CASE(charge_of_spread_ids_is_a_unit_per_node),
+	KUNIT_CASE(charge_past_the_limit_fails_and_leaves_nothing),
 	{}
 };
 
