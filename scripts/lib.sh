@@ -55,8 +55,9 @@ mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(awk '$1 == "tree" && $4 ~ /^deb:[^@]*
 BENCH_PACKAGES=(gnuplot-nox)	# scripts/bench's chart
 CRIU_PACKAGES=(binutils dpkg)	# scripts/criu-root: readelf, dpkg-deb
 EXPORT_PACKAGES=(b4)		# scripts/export
+DOCS_PACKAGES=(python3-sphinx python3-yaml)	# scripts/htmldocs
 ALL_PACKAGES=("${PACKAGES[@]}" "${BENCH_PACKAGES[@]}" "${CRIU_PACKAGES[@]}"
-	      "${EXPORT_PACKAGES[@]}")
+	      "${EXPORT_PACKAGES[@]}" "${DOCS_PACKAGES[@]}")
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
