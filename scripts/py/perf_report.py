@@ -8,12 +8,12 @@ A KERNEL may come more than once (one log per boot). Each run starts with a line
     timer_gettime()                405.2 ns/call (+- 0.12%)
     Not supported: why
 Per run and value, the table gives each kernel's mean over its boots, perf's +- (of the
-first boot, relative standard deviation over workers or --repeat runs), the range over boots
-when there are several, and the ratio of the second kernel to the first.
+first boot: perf's standard error of the mean over workers or --repeat runs, relative to the
+mean), the range over boots when there are several, and the ratio of the second kernel's
+mean to the first's, in a column named after them (B/A).
 """
 import re
 import sys
-from collections import OrderedDict
 
 RUN = re.compile(r"^(?:# )?perf-bench: (?!FAILED)(?!no memory)(.*)$")
 AVERAGED = re.compile(r"^(?:# )?Averaged ([\d.]+) (\S+) \(\+- ([\d.]+)%\)")
@@ -22,8 +22,8 @@ UNSUPPORTED = re.compile(r"^(?:# )?Not supported: (.*)$")
 
 
 def parse(path):
-    """{(run, value): (number, rsd) or reason string} of one log"""
-    out = OrderedDict()
+    """{(run, value): (number, relative standard error) or reason string} of one log"""
+    out = {}
     run = None
     with open(path, errors="replace") as f:
         for line in f:
@@ -50,17 +50,17 @@ def parse(path):
 
 
 def main(args):
-    per_kernel = OrderedDict()
+    per_kernel = {}
     for arg in args:
         kernel, _, path = arg.partition("=")
         per_kernel.setdefault(kernel, []).append(parse(path))
-    keys = OrderedDict()
+    keys = {}
     for boots in per_kernel.values():
         for boot in boots:
             for k in boot:
                 keys[k] = True
     kernels = list(per_kernel)
-    head = ["run", "value"] + kernels + (["ratio"] if len(kernels) == 2 else [])
+    head = ["run", "value"] + kernels + ([f"{kernels[1]}/{kernels[0]}"] if len(kernels) == 2 else [])
     rows = [head]
     for key in keys:
         cells = [key[0], key[1]]

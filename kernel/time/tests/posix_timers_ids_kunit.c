@@ -18,15 +18,16 @@
  * allocated, it needs fault injection (failslab) around a single call.
  *
  * The timers come from alloc_posix_timer(), each with its sigqueue charged to
- * RLIMIT_SIGPENDING of the test thread: a case takes up to
- * 3 * NODE_SLOTS + 1 at once.
+ * RLIMIT_SIGPENDING of the test thread's user: a case takes up to
+ * 3 * NODE_SLOTS + 1 at once. That user is root, whose count every
+ * process of root shares: the suite runs at boot only, before user space
+ * starts, when nothing else changes the count (an init section suite, which
+ * debugfs cannot run again).
  */
 
 #include <kunit/test.h>
-#include <kunit/visibility.h>
 #include <linux/cred.h>
 #include <linux/limits.h>
-#include <linux/module.h>
 #include <linux/posix-timers.h>
 #include <linux/prctl.h>
 #include <linux/sched/signal.h>
@@ -34,8 +35,6 @@
 #include <linux/xarray.h>
 
 #include "../posix-timers.h"
-
-MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 /* The slots of an xarray node: 64, or 16 with CONFIG_BASE_SMALL */
 #define NODE_SLOTS	((int)XA_CHUNK_SIZE)
@@ -46,13 +45,24 @@ MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
  * struct ids_ctx - The state of one test case
  * @sig:	Owner of the ID space; only its timer ID fields are used
  * @loose:	Timer allocated but not (yet) in the ID space, or NULL
- * @sigpending:	RLIMIT_SIGPENDING count of the test thread's user before
+ * @ucounts:	The test thread's user, also for the exit, which runs in
+ *		another thread
+ * @before:	Its RLIMIT_SIGPENDING count before the case
  */
 struct ids_ctx {
 	struct signal_struct sig;
 	struct k_itimer *loose;
-	long sigpending;
+	struct ucounts *ucounts;
+	long before;
 };
+
+/* The case's part of the RLIMIT_SIGPENDING count: its timers and nodes */
+static long sigpending(struct kunit *test)
+{
+	struct ids_ctx *ctx = test->priv;
+
+	return get_rlimit_value(ctx->ucounts, UCOUNT_RLIMIT_SIGPENDING) - ctx->before;
+}
 
 static struct signal_struct *test_sig(struct kunit *test)
 {
@@ -143,8 +153,12 @@ static int ids_init(struct kunit *test)
 
 	if (!ctx)
 		return -ENOMEM;
+	ctx->ucounts = get_ucounts(current_ucounts());
+	if (!ctx->ucounts)
+		return -EOVERFLOW;
+	ctx->before = get_rlimit_value(ctx->ucounts, UCOUNT_RLIMIT_SIGPENDING);
+	/* As copy_signal() initializes it */
 	xa_init_flags(&ctx->sig.posix_timer_ids, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
-	ctx->sigpending = get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING);
 	test->priv = ctx;
 	return 0;
 }
@@ -160,7 +174,13 @@ static void ids_exit(struct kunit *test)
 		posixtimer_free_timer(ctx->loose);
 	free_all_timers(&ctx->sig);
 	xa_destroy(&ctx->sig.posix_timer_ids);
-	posix_timer_check_uncharged(&ctx->sig);
+	/* Erasing every timer took back every charge, as in exit_itimers() */
+	KUNIT_EXPECT_EQ(test, ctx->sig.posix_timer_count, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx->sig.posix_timer_blocks, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx->sig.posix_timer_charged, 0UL);
+	KUNIT_EXPECT_NULL(test, ctx->sig.posix_timer_ucounts);
+	KUNIT_EXPECT_EQ(test, sigpending(test), 0);
+	put_ucounts(ctx->ucounts);
 }
 
 static void add_hands_out_sequential_ids_from_zero(struct kunit *test)
@@ -330,15 +350,16 @@ static void check_charge(struct kunit *test, unsigned long blocks)
 
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_blocks, blocks);
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_charged, charged);
-	KUNIT_EXPECT_EQ(test, get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING),
-			ctx->sigpending + (long)(sig->posix_timer_count + charged));
+	KUNIT_EXPECT_EQ(test, sigpending(test), (long)(sig->posix_timer_count + charged));
 }
 
 static void charge_of_dense_ids_is_zero(struct kunit *test)
 {
-	struct k_itimer *timers[3 * NODE_SLOTS + 1];
+	const int nr = 3 * NODE_SLOTS + 1;
+	struct k_itimer **timers = kunit_kcalloc(test, nr, sizeof(*timers), GFP_KERNEL);
 
-	create_timers(test, timers, ARRAY_SIZE(timers));
+	KUNIT_ASSERT_NOT_NULL(test, timers);
+	create_timers(test, timers, nr);
 	/* Four leaves under one node */
 	check_charge(test, LEVELS + 3);
 	KUNIT_EXPECT_EQ(test, test_sig(test)->posix_timer_charged, 0UL);
@@ -377,8 +398,14 @@ static void charge_past_the_limit_fails_and_leaves_nothing(struct kunit *test)
 	struct k_itimer *tmr;
 	u32 next;
 
-	/* Room for three timers and two units for nodes */
+	/*
+	 * Room for three timers and two units for nodes. The test runs in
+	 * a kthread, a process of its own: nobody else reads its limits,
+	 * which do_prlimit() writes under task_lock() of the group leader.
+	 */
+	task_lock(current->group_leader);
 	rlim->rlim_cur = get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING) + 5;
+	task_unlock(current->group_leader);
 	create_timer(test, 0);
 	/* A leaf and a node above it of its own: two units */
 	create_timer(test, NODE_SLOTS * NODE_SLOTS);
@@ -395,14 +422,15 @@ static void charge_past_the_limit_fails_and_leaves_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, posix_timer_add(sig, tmr, TIMER_ANY_ID), -EAGAIN);
 	KUNIT_EXPECT_NULL(test, xa_load(&sig->posix_timer_ids, 3 * NODE_SLOTS * NODE_SLOTS));
 	KUNIT_EXPECT_EQ(test, sig->next_posix_timer_id, 3U * NODE_SLOTS * NODE_SLOTS);
+	task_lock(current->group_leader);
 	rlim->rlim_cur = cur;
+	task_unlock(current->group_leader);
 
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_count, 2UL);
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_blocks, LEVELS + 2UL);
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_charged, 2UL);
 	/* Two timers, two units for nodes, and the refused timer's sigqueue */
-	KUNIT_EXPECT_EQ(test, get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING),
-			((struct ids_ctx *)test->priv)->sigpending + 5);
+	KUNIT_EXPECT_EQ(test, sigpending(test), 5);
 }
 
 static struct kunit_case ids_cases[] = {
@@ -430,7 +458,4 @@ static struct kunit_suite ids_suite = {
 	.test_cases = ids_cases,
 };
 
-kunit_test_suite(ids_suite);
-
-MODULE_DESCRIPTION("KUnit tests for the POSIX timer ID allocator");
-MODULE_LICENSE("GPL");
+kunit_test_init_section_suite(ids_suite);

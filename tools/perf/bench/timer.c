@@ -37,7 +37,6 @@
 #include <linux/compiler.h>
 #include <linux/kernel.h>
 #include <linux/time64.h>
-#include <linux/time_types.h>
 #include <linux/zalloc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -130,40 +129,33 @@ static const char * const bench_timer_memory_usage[] = {
 	NULL
 };
 
-static const struct option create_options[] = {
+/* The options of the suites whose workers run for a time */
+static const struct option worker_options[] = {
 	OPT_UINTEGER('t', "threads", &params.nthreads,
 		     "Specify amount of workers (default: online CPUs)"),
 	OPT_BOOLEAN('P', "processes", &params.processes,
 		    "Make the workers processes instead of threads"),
-	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
-	OPT_UINTEGER('n', "timers", &params.ntimers, "Specify amount of timers per worker"),
 	OPT_UINTEGER('r', "runtime", &params.runtime, "Specify runtime (in seconds)"),
+	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
 	OPT_END()
+};
+
+static const struct option create_options[] = {
+	OPT_UINTEGER('n', "timers", &params.ntimers, "Specify amount of timers per worker"),
+	OPT_PARENT(worker_options)
 };
 
 static const struct option churn_options[] = {
-	OPT_UINTEGER('t', "threads", &params.nthreads,
-		     "Specify amount of workers (default: online CPUs)"),
-	OPT_BOOLEAN('P', "processes", &params.processes,
-		    "Make the workers processes instead of threads"),
-	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
 	OPT_UINTEGER('n', "timers", &params.ntimers,
 		     "Specify amount of timers each worker holds meanwhile"),
-	OPT_UINTEGER('r', "runtime", &params.runtime, "Specify runtime (in seconds)"),
-	OPT_END()
+	OPT_PARENT(worker_options)
 };
 
 static const struct option lookup_options[] = {
-	OPT_UINTEGER('t', "threads", &params.nthreads,
-		     "Specify amount of workers (default: online CPUs)"),
-	OPT_BOOLEAN('P', "processes", &params.processes,
-		    "Make the workers processes instead of threads"),
-	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
 	OPT_UINTEGER('n', "timers", &params.ntimers, "Specify amount of timers per worker"),
-	OPT_UINTEGER('r', "runtime", &params.runtime, "Specify runtime (in seconds)"),
 	OPT_BOOLEAN('o', "getoverrun", &params.getoverrun,
 		    "Look up with timer_getoverrun() instead of timer_gettime()"),
-	OPT_END()
+	OPT_PARENT(worker_options)
 };
 
 static const struct option neighbour_options[] = {
@@ -202,8 +194,8 @@ static int timer_del(int id)
 
 static int timer_lookup(int id)
 {
-	/* Large enough for the itimerspec of every ABI */
-	struct __kernel_itimerspec its;
+	/* Large enough for the itimerspec of every ABI, __kernel_itimerspec too */
+	long long its[4];
 
 	if (params.getoverrun)
 		return syscall(SYS_timer_getoverrun, id) < 0 ? -1 : 0;
@@ -708,8 +700,10 @@ static pid_t start_neighbour(int *hold)
 			_exit(1);
 		for (i = 0; i < params.nneighbour; i++) {
 			if (timer_new(&id)) {
+				int err = errno;
+
 				warn("neighbour: timer_create");
-				sigpending_hint(errno);
+				sigpending_hint(err);
 				_exit(1);
 			}
 		}
@@ -945,14 +939,15 @@ static int read_slab_settled(const char *path, s64 slab[2])
 static void memory_timers(int go, int done, pid_t parent)
 {
 	unsigned int i;
-	int id, ret = 0;
+	int id, cpu, ret = 0;
 	cpu_set_t one;
 	char c;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(1);
+	cpu = sched_getcpu();
 	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	CPU_SET(cpu < 0 ? 0 : cpu, &one);
 	sched_setaffinity(0, sizeof(one), &one);
 	if (read(go, &c, 1) != 1)
 		_exit(1);
