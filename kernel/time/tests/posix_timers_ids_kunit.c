@@ -20,9 +20,9 @@
  * The timers come from alloc_posix_timer(), each with its sigqueue charged to
  * RLIMIT_SIGPENDING of the test thread's user: a case takes up to
  * 3 * NODE_SLOTS + 1 at once. That user is root, whose count every
- * process of root shares: the suite runs at boot only, before user space
- * starts, when nothing else changes the count (an init section suite, which
- * debugfs cannot run again).
+ * process of root shares: the suite runs at boot only, before init, when
+ * only a usermode helper (modprobe, say) could change the count (an init
+ * section suite, which debugfs cannot run again).
  */
 
 #include <kunit/test.h>

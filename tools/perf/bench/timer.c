@@ -759,7 +759,10 @@ int bench_timer_neighbour(int argc, const char **argv)
 	}
 	for (made = 0; made < params.ntimers; made++) {
 		if (timer_new(&ids[made])) {
+			int err = errno;
+
 			warn("timer_create");
+			sigpending_hint(err);
 			goto out;
 		}
 	}
