@@ -5,8 +5,9 @@
 LOGDIR holds tap-mut-N.log, the TAP of the boot with pt_mutant=N. The TESTs
 are those the SOURCE files define (TEST, TEST_F, TEST_F_TIMEOUT). Prints one
 line per TEST with the mutations it failed under, then the mutations that
-failed no TEST. Exits 1 if mutation 0 (none) failed a TEST, if a program of
-a boot did not report, or if a TEST failed under no mutation.
+failed no TEST, and the boots in which a program did not report (a crash or
+a hang). Exits 1 if mutation 0 (none) failed a TEST or a program did not
+report in its boot, or if a TEST failed under no mutation.
 """
 import glob
 import os

@@ -395,6 +395,7 @@ static void charge_past_the_limit_fails_and_leaves_nothing(struct kunit *test)
 	struct rlimit *rlim = &current->signal->rlim[RLIMIT_SIGPENDING];
 	struct signal_struct *sig = test_sig(test);
 	unsigned long cur = rlim->rlim_cur;
+	struct ids_ctx *ctx = test->priv;
 	struct k_itimer *tmr;
 	u32 next;
 
@@ -404,7 +405,7 @@ static void charge_past_the_limit_fails_and_leaves_nothing(struct kunit *test)
 	 * which do_prlimit() writes under task_lock() of the group leader.
 	 */
 	task_lock(current->group_leader);
-	rlim->rlim_cur = get_rlimit_value(current_ucounts(), UCOUNT_RLIMIT_SIGPENDING) + 5;
+	rlim->rlim_cur = get_rlimit_value(ctx->ucounts, UCOUNT_RLIMIT_SIGPENDING) + 5;
 	task_unlock(current->group_leader);
 	create_timer(test, 0);
 	/* A leaf and a node above it of its own: two units */

@@ -629,9 +629,9 @@ TEST_F(restore_proc, deleted_timers_are_not_listed)
 /*
  * When the next automatic ID is taken after a wrap around, the search for
  * a free ID skips leaves of the xarray which are full (64 IDs each, 16
- * with CONFIG_BASE_SMALL),
- * continues at 0 after INT_MAX, and, when it starts in the middle of a
- * leaf which is free only below the start, goes on in the next leaf.
+ * with CONFIG_BASE_SMALL), continues at 0 after INT_MAX, and, when it
+ * starts in the middle of a leaf which is free only below the start, goes
+ * on in the next leaf.
  */
 TEST_F(restore, search_after_wrap_skips_full_leaves)
 {
