@@ -3,27 +3,27 @@
     mutants_report.py LOGDIR SOURCE.c...
 
 LOGDIR holds tap-mut-N.log, the TAP of the boot with pt_mutant=N. The TESTs
-are those the SOURCE files define (TEST, TEST_F, TEST_F_TIMEOUT). Prints one
-line per TEST with the mutations it failed under, then the mutations that
-failed no TEST, and the boots in which a program did not report (a crash or
-a hang). Exits 1 if mutation 0 (none) failed a TEST or a program did not
+are those the SOURCE files define (TEST, TEST_F, TEST_F_TIMEOUT); the TAP
+is read with the verdict's parser (verdict.read_run). Prints one line per
+TEST with the mutations it failed under, then the mutations that failed no
+TEST, and the boots in which a program did not report (a crash or a hang). Exits 1 if mutation 0 (none) failed a TEST or a program did not
 report in its boot, or if a TEST failed under no mutation.
 """
 import glob
 import os
 import re
 import sys
+from pathlib import Path
+
+import verdict
 
 TEST = re.compile(r"^TEST(?:_F)?(?:_TIMEOUT)?\((\w+)(?:, (\w+))?")
-PROG = re.compile(r"^# selftests: timers: (\S+)")
-SUB = re.compile(r"^#\s+(ok|not ok) \d+ (\S+)")
-TOP = re.compile(r"^(ok|not ok) \d+ selftests: timers: (\S+)")
 
 
 def main(logdir, sources):
+    progs = [os.path.basename(src)[:-2] for src in sources]
     fails = {}
-    for src in sources:
-        prog = os.path.basename(src)[:-2]
+    for prog, src in zip(progs, sources):
         with open(src) as f:
             for line in f:
                 m = TEST.match(line)
@@ -31,33 +31,21 @@ def main(logdir, sources):
                     name = f"{m.group(1)}.{m.group(2)}" if m.group(2) else f"global.{m.group(1)}"
                     fails[f"{prog}:{name}"] = []
     rc = 0
-    boots = {}
-    for path in glob.glob(os.path.join(logdir, "tap-mut-*.log")):
-        m = re.search(r"tap-mut-(\d+)\.log$", path)
-        if m:
-            boots[int(m.group(1))] = path
+    boots = sorted(int(m.group(1)) for m in
+                   (re.search(r"tap-mut-(\d+)\.log$", p)
+                    for p in glob.glob(os.path.join(logdir, "tap-mut-*.log"))) if m)
     if 0 not in boots:
         print("no boot without mutation (tap-mut-0.log)")
         rc = 1
     useless = []
-    for n in sorted(boots):
-        prog, reported, failed = None, set(), 0
-        with open(boots[n], errors="replace") as f:
-            for line in f:
-                line = line.rstrip("\r\n")
-                m = TOP.match(line)
-                if m:
-                    reported.add(m.group(2))
-                    continue
-                m = PROG.match(line)
-                if m:
-                    prog = m.group(1)
-                    continue
-                m = SUB.match(line)
-                if m and prog and m.group(1) == "not ok":
-                    fails.setdefault(f"{prog}:{m.group(2)}", []).append(n)
-                    failed += 1
-        missing = {os.path.basename(s)[:-2] for s in sources} - reported
+    for n in boots:
+        # The TAP as the verdict reads it: {program: {TEST: pass, fail or skip}}
+        run = verdict.read_run(Path(logdir), f"mut-{n}")
+        failed = [f"{prog}:{test}" for prog, subs in run.subtests.items()
+                  for test, st in subs.items() if st == "fail"]
+        for t in failed:
+            fails.setdefault(t, []).append(n)
+        missing = set(progs) - set(run.results)
         if missing:
             print(f"mutation {n}: no result from {' '.join(sorted(missing))} (crash or hang)")
             rc = 1 if n == 0 else rc
