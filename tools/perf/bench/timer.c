@@ -129,6 +129,12 @@ static const char * const bench_timer_memory_usage[] = {
 	NULL
 };
 
+/* The options of every suite */
+static const struct option common_options[] = {
+	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
+	OPT_END()
+};
+
 /* The options of the suites whose workers run for a time */
 static const struct option worker_options[] = {
 	OPT_UINTEGER('t', "threads", &params.nthreads,
@@ -136,8 +142,7 @@ static const struct option worker_options[] = {
 	OPT_BOOLEAN('P', "processes", &params.processes,
 		    "Make the workers processes instead of threads"),
 	OPT_UINTEGER('r', "runtime", &params.runtime, "Specify runtime (in seconds)"),
-	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
-	OPT_END()
+	OPT_PARENT(common_options)
 };
 
 static const struct option create_options[] = {
@@ -167,16 +172,14 @@ static const struct option neighbour_options[] = {
 		    "Look up with timer_getoverrun() instead of timer_gettime()"),
 	OPT_BOOLEAN('a', "after", &params.after,
 		    "Create the process's timers after the neighbour's"),
-	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
-	OPT_END()
+	OPT_PARENT(common_options)
 };
 
 static const struct option memory_options[] = {
 	OPT_UINTEGER('n', "timers", &params.ntimers, "Specify amount of timers"),
 	OPT_UINTEGER('d', "distance", &params.stride,
 		     "Specify distance between IDs (above 1: restore mode)"),
-	OPT_BOOLEAN('s', "silent", &params.silent, "Silent mode: do not display data/details"),
-	OPT_END()
+	OPT_PARENT(common_options)
 };
 
 /* Create a SIGEV_NONE timer; in restore mode *id is the ID asked for */
