@@ -19,10 +19,10 @@
  *
  * The timers come from alloc_posix_timer(), each with its sigqueue charged to
  * RLIMIT_SIGPENDING of the test thread's user: a case takes up to
- * 3 * NODE_SLOTS + 1 at once. That user is root, whose count every
- * process of root shares: the suite runs at boot only, before init, when
- * only a usermode helper (modprobe, say) could change the count (an init
- * section suite, which debugfs cannot run again).
+ * 3 * NODE_SLOTS + 1 at once. The thread of each case switches to a user
+ * of its own, IDS_UID, so that the count it checks is the suite's alone,
+ * unlike root's, which every process of root shares. That holds as long
+ * as no process runs as IDS_UID.
  */
 
 #include <kunit/test.h>
@@ -31,6 +31,7 @@
 #include <linux/posix-timers.h>
 #include <linux/prctl.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
@@ -40,13 +41,15 @@
 #define NODE_SLOTS	((int)XA_CHUNK_SIZE)
 /* The levels of a tree for the IDs 0..INT_MAX: 6, or 8 */
 #define LEVELS		DIV_ROUND_UP(31, XA_CHUNK_SHIFT)
+/* The user of the test threads, one which no process is expected to be */
+#define IDS_UID		KUIDT_INIT(0x7ffffffeU)
 
 /**
  * struct ids_ctx - The state of one test case
  * @sig:	Owner of the ID space; only its timer ID fields are used
  * @loose:	Timer allocated but not (yet) in the ID space, or NULL
- * @ucounts:	The test thread's user, also for the exit, which runs in
- *		another thread
+ * @ucounts:	The test thread's user, IDS_UID, also for the exit, which
+ *		runs in another thread
  * @before:	Its RLIMIT_SIGPENDING count before the case
  */
 struct ids_ctx {
@@ -147,12 +150,49 @@ static void free_all_timers(struct signal_struct *sig)
 		posix_timer_erase_and_put(sig, tmr);
 }
 
+/*
+ * Make IDS_UID the user of the case's thread, which init runs in too, as
+ * setuid() does: the sigqueues of its timers and the charge for their
+ * nodes go to that user. The thread ends with the case, and its
+ * credentials with it.
+ */
+static int switch_user(void)
+{
+	struct cred *cred = prepare_creds();
+	struct user_struct *user;
+
+	if (!cred)
+		return -ENOMEM;
+	cred->uid = IDS_UID;
+	cred->euid = IDS_UID;
+	cred->suid = IDS_UID;
+	cred->fsuid = IDS_UID;
+	/* The user counts the thread in RLIMIT_NPROC until it exits */
+	user = alloc_uid(IDS_UID);
+	if (!user) {
+		abort_creds(cred);
+		return -ENOMEM;
+	}
+	free_uid(cred->user);
+	cred->user = user;
+	if (set_cred_ucounts(cred)) {
+		abort_creds(cred);
+		return -ENOMEM;
+	}
+	commit_creds(cred);
+	return 0;
+}
+
 static int ids_init(struct kunit *test)
 {
 	struct ids_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	int ret;
 
 	if (!ctx)
 		return -ENOMEM;
+	ret = switch_user();
+	if (ret)
+		return ret;
 	ctx->ucounts = get_ucounts(current_ucounts());
 	if (!ctx->ucounts)
 		return -EOVERFLOW;
@@ -338,15 +378,12 @@ static void erase_of_every_timer_frees_every_node(struct kunit *test)
 }
 
 /*
- * Check the blocks of the ID space and the charge for them, also in the
- * RLIMIT_SIGPENDING count of the user: a unit per timer and the charge
+ * Check the blocks of the ID space and the units charged for them, also in
+ * the RLIMIT_SIGPENDING count of the user: a unit per timer and @charged
  */
-static void check_charge(struct kunit *test, unsigned long blocks)
+static void check_charge(struct kunit *test, unsigned long blocks, unsigned long charged)
 {
-	struct ids_ctx *ctx = test->priv;
-	struct signal_struct *sig = &ctx->sig;
-	unsigned long spare = LEVELS + 2 * sig->posix_timer_count / NODE_SLOTS;
-	unsigned long charged = blocks > spare ? blocks - spare : 0;
+	struct signal_struct *sig = test_sig(test);
 
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_blocks, blocks);
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_charged, charged);
@@ -360,9 +397,8 @@ static void charge_of_dense_ids_is_zero(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, timers);
 	create_timers(test, timers, nr);
-	/* Four leaves under one node */
-	check_charge(test, LEVELS + 3);
-	KUNIT_EXPECT_EQ(test, test_sig(test)->posix_timer_charged, 0UL);
+	/* Four leaves under one node: fewer than two per NODE_SLOTS timers */
+	check_charge(test, LEVELS + 3, 0);
 }
 
 static void charge_of_spread_ids_is_a_unit_per_node(struct kunit *test)
@@ -372,21 +408,20 @@ static void charge_of_spread_ids_is_a_unit_per_node(struct kunit *test)
 
 	/* A tree of one timer is free, in whichever level it ends */
 	create_timer(test, 0);
-	check_charge(test, LEVELS);
+	check_charge(test, LEVELS, 0);
 	create_timer(test, 1);
-	check_charge(test, LEVELS);
-	/* The next leaf */
+	check_charge(test, LEVELS, 0);
+	/* The next leaf: a unit, as three timers get no free leaf */
 	create_timer(test, NODE_SLOTS);
-	check_charge(test, LEVELS + 1);
+	check_charge(test, LEVELS + 1, 1);
 	/* A leaf and a node above it of its own */
 	far = create_timer(test, NODE_SLOTS * NODE_SLOTS);
-	check_charge(test, LEVELS + 3);
-	KUNIT_EXPECT_EQ(test, sig->posix_timer_charged, 3UL);
+	check_charge(test, LEVELS + 3, 3);
 
 	posix_timer_erase_and_put(sig, far);
-	check_charge(test, LEVELS + 1);
+	check_charge(test, LEVELS + 1, 1);
 	free_all_timers(sig);
-	check_charge(test, 0);
+	check_charge(test, 0, 0);
 	KUNIT_EXPECT_EQ(test, sig->posix_timer_count, 0UL);
 }
 
@@ -410,7 +445,7 @@ static void charge_past_the_limit_fails_and_leaves_nothing(struct kunit *test)
 	create_timer(test, 0);
 	/* A leaf and a node above it of its own: two units */
 	create_timer(test, NODE_SLOTS * NODE_SLOTS);
-	check_charge(test, LEVELS + 2);
+	check_charge(test, LEVELS + 2, 2);
 
 	/* Two more would be needed: refused, for a required ID */
 	tmr = alloc_timer(test);
@@ -459,4 +494,4 @@ static struct kunit_suite ids_suite = {
 	.test_cases = ids_cases,
 };
 
-kunit_test_init_section_suite(ids_suite);
+kunit_test_suite(ids_suite);

@@ -537,12 +537,13 @@ static int setup(int argc, const char **argv, const struct option *options,
 }
 
 /*
- * The units of RLIMIT_SIGPENDING a run takes (the limit is per user, so
- * what other processes of the user hold counts too): -1 if that is more
- * than the limit, after a note that says so. With CAP_SYS_RESOURCE the
- * process's own limit is lifted instead: a kernel may charge more than a
- * unit per timer (index nodes for sparse IDs), so what a run needs is not
- * known exactly.
+ * Check the units of RLIMIT_SIGPENDING a run takes against the limit: -1
+ * if it needs more, after a note that says so. The limit is per user, so
+ * what other processes of the user hold counts too: a run within it can
+ * still fail with EAGAIN, which sigpending_hint() explains. With
+ * CAP_SYS_RESOURCE the process's own limit is lifted instead: a kernel may
+ * charge more than a unit per timer (index nodes for sparse IDs), so what
+ * a run needs is not known exactly.
  */
 static int check_limit(unsigned long long need)
 {
@@ -703,10 +704,10 @@ static pid_t start_neighbour(int *hold)
 			_exit(1);
 		for (i = 0; i < params.nneighbour; i++) {
 			if (timer_new(&id)) {
-				int err = errno;
+				int saved_errno = errno;
 
 				warn("neighbour: timer_create");
-				sigpending_hint(err);
+				sigpending_hint(saved_errno);
 				_exit(1);
 			}
 		}
@@ -762,10 +763,10 @@ int bench_timer_neighbour(int argc, const char **argv)
 	}
 	for (made = 0; made < params.ntimers; made++) {
 		if (timer_new(&ids[made])) {
-			int err = errno;
+			int saved_errno = errno;
 
 			warn("timer_create");
-			sigpending_hint(err);
+			sigpending_hint(saved_errno);
 			goto out;
 		}
 	}

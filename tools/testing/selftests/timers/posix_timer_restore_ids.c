@@ -56,8 +56,30 @@
 #include "../kselftest_harness.h"
 #include "posix_timer_util.h"
 
+/* For user space headers older than the kernel: the values are ABI */
+#ifndef PR_TIMER_CREATE_RESTORE_IDS
+#define PR_TIMER_CREATE_RESTORE_IDS	77
+#endif
+#ifndef PR_TIMER_CREATE_RESTORE_IDS_OFF
+#define PR_TIMER_CREATE_RESTORE_IDS_OFF	0
+#define PR_TIMER_CREATE_RESTORE_IDS_ON	1
+#define PR_TIMER_CREATE_RESTORE_IDS_GET	2
+#endif
+#ifndef TIMER_ANY_ID
+#define TIMER_ANY_ID	INT_MIN
+#endif
+
 #define EXEC_CHECK_ARG	"--exec-check"
 #define MAX_TIMERS	64
+
+/*
+ * What a test needs of RLIMIT_SIGPENDING: the timers it holds at once and,
+ * on kernels which charge the xarray nodes of IDs far apart to the limit,
+ * those nodes. Every test gets ROOM_FEW; the tests which hold more say so.
+ * With less room a test skips, where its timers would fail with EAGAIN.
+ */
+#define ROOM_FEW	64
+#define NO_ROOM		"RLIMIT_SIGPENDING leaves room for %ld signals, fewer than %d"
 
 /* Failed CHILD_EXPECT() checks of a forked or exec'ed child */
 static int child_failures;
@@ -166,6 +188,8 @@ FIXTURE_SETUP(restore)
 {
 	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) < 0 && errno == EINVAL)
 		SKIP(return, NO_RESTORE_IDS);
+	if (sigpending_room() < ROOM_FEW)
+		SKIP(return, NO_ROOM, sigpending_room(), ROOM_FEW);
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 }
 
@@ -179,6 +203,8 @@ FIXTURE_SETUP(restore_proc)
 		SKIP(return, NO_RESTORE_IDS);
 	if (access("/proc/self/timers", R_OK))
 		SKIP(return, "no /proc/$PID/timers (CONFIG_CHECKPOINT_RESTORE)");
+	if (sigpending_room() < ROOM_FEW)
+		SKIP(return, NO_ROOM, sigpending_room(), ROOM_FEW);
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 }
 
@@ -193,8 +219,10 @@ TEST_F(restore_proc, exact_ids_are_created_in_any_order)
 	for (i = 0; i < ARRAY_SIZE(order); i++)
 		ASSERT_EQ(create_id(ids[order[i]]), ids[order[i]]);
 
-	for (i = 0; i < ARRAY_SIZE(ids); i++)
-		EXPECT_TRUE(timer_exists(ids[i])) TH_LOG("ID %d", ids[i]);
+	i = 0;
+	while (i < ARRAY_SIZE(ids) && timer_exists(ids[i]))
+		i++;
+	EXPECT_EQ(i, ARRAY_SIZE(ids)) TH_LOG("no timer %d", ids[i]);
 	EXPECT_FALSE(timer_exists(1));
 	EXPECT_TRUE(proc_timers_are(ids, ARRAY_SIZE(ids)));
 
@@ -448,15 +476,20 @@ static int restore_by_the_rule(int nr)
 
 TEST_F(restore_proc, exact_ids_restored_before_any_id_never_collide)
 {
-	int id = create_id(TIMER_ANY_ID), nr;
+	int id = create_id(TIMER_ANY_ID), nr, failed = 0;
 
 	if (id == -EINVAL)
 		SKIP(return, "TIMER_ANY_ID not supported");
 	ASSERT_GE(id, 0);
 	ASSERT_EQ(sys_timer_delete(id), 0);
 
-	for (nr = 0; nr < RULE_CASES; nr++)
-		EXPECT_EQ(run_in_child(restore_by_the_rule, nr), 0) TH_LOG("case %d", nr);
+	for (nr = 0; nr < RULE_CASES; nr++) {
+		if (run_in_child(restore_by_the_rule, nr)) {
+			TH_LOG("case %d failed", nr);
+			failed++;
+		}
+	}
+	EXPECT_EQ(failed, 0);
 }
 
 /*
@@ -635,8 +668,12 @@ TEST_F(restore_proc, deleted_timers_are_not_listed)
  */
 TEST_F(restore, search_after_wrap_skips_full_leaves)
 {
+	/* 134 timers, and the nodes of the two near INT_MAX */
+	const int need = 160;
 	int i;
 
+	if (sigpending_room() < need)
+		SKIP(return, NO_ROOM, sigpending_room(), need);
 	for (i = 0; i < 128; i++)
 		ASSERT_EQ(create_id(i), i);
 	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
@@ -665,10 +702,16 @@ TEST_F(restore, search_after_wrap_skips_full_leaves)
 TEST_F(restore_proc, negative_ids_fail_with_einval)
 {
 	static const int bad[] = { -1, -2, -1000000, INT_MIN + 1 };
-	int i;
+	int i, ret, failed = 0;
 
-	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		EXPECT_EQ(create_id(bad[i]), -EINVAL) TH_LOG("ID %d", bad[i]);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ret = create_id(bad[i]);
+		if (ret != -EINVAL) {
+			TH_LOG("ID %d: %d, not -EINVAL", bad[i], ret);
+			failed++;
+		}
+	}
+	EXPECT_EQ(failed, 0);
 
 	/* Nothing was created and the counter did not move */
 	EXPECT_TRUE(proc_timers_are(NULL, 0));
@@ -852,7 +895,10 @@ TEST_F(restore_proc, spread_ids_are_charged_to_rlimit_sigpending)
 	struct rlimit rl;
 	int id, n, i;
 
-	/* The charge came with TIMER_ANY_ID in restore mode */
+	/*
+	 * No call tells whether the kernel charges nodes. TIMER_ANY_ID in
+	 * restore mode came in the same series, and marks such a kernel.
+	 */
 	id = create_id(TIMER_ANY_ID);
 	if (id == -EINVAL)
 		SKIP(return, "TIMER_ANY_ID not supported");
@@ -1086,8 +1132,12 @@ TEST_F(restore, exact_request_races_automatic_allocation)
 {
 	int ids[RACE_THREADS * RACE_CREATES + 1];
 	int i, j, n, round, base, exact, holders;
+	/* 97 timers a round, and the nodes of a round's IDs */
+	const int need = 128;
 	struct race race;
 
+	if (sigpending_room() < need)
+		SKIP(return, NO_ROOM, sigpending_room(), need);
 	i = create_id(TIMER_ANY_ID);
 	if (i == -EINVAL)
 		SKIP(return, "TIMER_ANY_ID not supported");
@@ -1164,9 +1214,13 @@ TEST_F(restore, mode_switches_while_threads_create)
 {
 	int ids[RACE_THREADS * RACE_CREATES];
 	unsigned long mode = PR_TIMER_CREATE_RESTORE_IDS_ON;
-	int i, j, n = 0, failed = 0;
+	int i, j, n = 0, failed = 0, busy_free = 0;
+	/* 128 timers, in four ranges of IDs with nodes of their own */
+	const int need = 160;
 	struct race race;
 
+	if (sigpending_room() < need)
+		SKIP(return, NO_ROOM, sigpending_room(), need);
 	ASSERT_EQ(race_init(&race, RACE_THREADS, race_create_wanted), 0);
 	race_begin(&race);
 	while (!race_finished(&race)) {
@@ -1194,11 +1248,17 @@ TEST_F(restore, mode_switches_while_threads_create)
 			ASSERT_NE(ids[i - 1], ids[i]);
 		EXPECT_TRUE(timer_exists(ids[i])) TH_LOG("ID %d", ids[i]);
 	}
-	for (i = 0; i < RACE_THREADS; i++)
-		for (j = 0; j < RACE_CREATES; j++)
-			if (race.ret[i][j] == -EBUSY)
-				EXPECT_TRUE(sorted_contains(ids, n, toggle_want(i, j)))
-					TH_LOG("EBUSY for free ID %d", toggle_want(i, j));
+	/* EBUSY only for an ID which another timer holds */
+	for (i = 0; i < RACE_THREADS; i++) {
+		for (j = 0; j < RACE_CREATES; j++) {
+			if (race.ret[i][j] == -EBUSY &&
+			    !sorted_contains(ids, n, toggle_want(i, j))) {
+				TH_LOG("EBUSY for free ID %d", toggle_want(i, j));
+				busy_free++;
+			}
+		}
+	}
+	EXPECT_EQ(busy_free, 0);
 }
 
 static void race_delete_want(struct race *race, int nr)
