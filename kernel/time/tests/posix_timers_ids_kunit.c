@@ -22,7 +22,8 @@
  * 3 * NODE_SLOTS + 1 at once. The thread of each case switches to a user
  * of its own, IDS_UID, so that the count it checks is the suite's alone,
  * unlike root's, which every process of root shares. That holds as long
- * as no process runs as IDS_UID.
+ * as no process runs as IDS_UID, and the suite does not run twice at once
+ * (from debugfs).
  */
 
 #include <kunit/test.h>
@@ -151,8 +152,9 @@ static void free_all_timers(struct signal_struct *sig)
 }
 
 /*
- * Make IDS_UID the user of the case's thread, which init runs in too, as
- * setuid() does: the sigqueues of its timers and the charge for their
+ * Make IDS_UID the user of the case's thread, which init runs in too, the
+ * way set_user() does, keeping the thread's capabilities: nothing under
+ * test checks them. The sigqueues of its timers and the charge for their
  * nodes go to that user. The thread ends with the case, and its
  * credentials with it.
  */
@@ -160,6 +162,7 @@ static int switch_user(void)
 {
 	struct cred *cred = prepare_creds();
 	struct user_struct *user;
+	int ret;
 
 	if (!cred)
 		return -ENOMEM;
@@ -175,9 +178,10 @@ static int switch_user(void)
 	}
 	free_uid(cred->user);
 	cred->user = user;
-	if (set_cred_ucounts(cred)) {
+	ret = set_cred_ucounts(cred);
+	if (ret) {
 		abort_creds(cred);
-		return -ENOMEM;
+		return ret;
 	}
 	commit_creds(cred);
 	return 0;

@@ -602,7 +602,7 @@ TEST_F_TIMEOUT(many_timers, all_reachable, 300)
 {
 	const int nr = self->nr, armed[] = { 0, nr / 2, nr - 1 };
 	struct itimerspec val;
-	int i, id;
+	int i, id, err;
 
 	for (i = 0; i < nr; i++) {
 		id = create_timer(CLOCK_MONOTONIC);
@@ -633,14 +633,14 @@ TEST_F_TIMEOUT(many_timers, all_reachable, 300)
 	}
 
 	/* Up to the first failure, which the checks name */
-	i = 0;
-	while (i < nr && !sys_timer_delete(i))
-		i++;
-	ASSERT_EQ(i, nr) TH_LOG("timer_delete(%d): %s", i, strerror(errno));
-	i = 0;
-	while (i < nr && timer_gettime_err(i) == EINVAL)
-		i++;
-	ASSERT_EQ(i, nr) TH_LOG("timer %d still there", i);
+	err = 0;
+	for (i = 0; i < nr && !err; i++)
+		err = sys_timer_delete(i) ? errno : 0;
+	ASSERT_EQ(err, 0) TH_LOG("timer_delete(%d): %s", i - 1, strerror(err));
+	err = EINVAL;
+	for (i = 0; i < nr && err == EINVAL; i++)
+		err = timer_gettime_err(i);
+	ASSERT_EQ(err, EINVAL) TH_LOG("timer_gettime(%d): %s", i - 1, strerror(err));
 }
 
 /*

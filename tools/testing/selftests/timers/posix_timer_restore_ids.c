@@ -186,10 +186,12 @@ FIXTURE(restore) {};
 
 FIXTURE_SETUP(restore)
 {
+	long room = sigpending_room();
+
 	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) < 0 && errno == EINVAL)
 		SKIP(return, NO_RESTORE_IDS);
-	if (sigpending_room() < ROOM_FEW)
-		SKIP(return, NO_ROOM, sigpending_room(), ROOM_FEW);
+	if (room < ROOM_FEW)
+		SKIP(return, NO_ROOM, room, ROOM_FEW);
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 }
 
@@ -199,12 +201,14 @@ FIXTURE(restore_proc) {};
 
 FIXTURE_SETUP(restore_proc)
 {
+	long room = sigpending_room();
+
 	if (restore_mode(PR_TIMER_CREATE_RESTORE_IDS_GET) < 0 && errno == EINVAL)
 		SKIP(return, NO_RESTORE_IDS);
 	if (access("/proc/self/timers", R_OK))
 		SKIP(return, "no /proc/$PID/timers (CONFIG_CHECKPOINT_RESTORE)");
-	if (sigpending_room() < ROOM_FEW)
-		SKIP(return, NO_ROOM, sigpending_room(), ROOM_FEW);
+	if (room < ROOM_FEW)
+		SKIP(return, NO_ROOM, room, ROOM_FEW);
 	ASSERT_EQ(restore_mode(PR_TIMER_CREATE_RESTORE_IDS_ON), 0);
 }
 
@@ -670,10 +674,12 @@ TEST_F(restore, search_after_wrap_skips_full_leaves)
 {
 	/* 134 timers, and the nodes of the two near INT_MAX */
 	const int need = 160;
+	long room;
 	int i;
 
-	if (sigpending_room() < need)
-		SKIP(return, NO_ROOM, sigpending_room(), need);
+	room = sigpending_room();
+	if (room < need)
+		SKIP(return, NO_ROOM, room, need);
 	for (i = 0; i < 128; i++)
 		ASSERT_EQ(create_id(i), i);
 	ASSERT_EQ(create_id(INT_MAX), INT_MAX);
@@ -1135,9 +1141,11 @@ TEST_F(restore, exact_request_races_automatic_allocation)
 	/* 97 timers a round, and the nodes of a round's IDs */
 	const int need = 128;
 	struct race race;
+	long room;
 
-	if (sigpending_room() < need)
-		SKIP(return, NO_ROOM, sigpending_room(), need);
+	room = sigpending_room();
+	if (room < need)
+		SKIP(return, NO_ROOM, room, need);
 	i = create_id(TIMER_ANY_ID);
 	if (i == -EINVAL)
 		SKIP(return, "TIMER_ANY_ID not supported");
@@ -1218,9 +1226,11 @@ TEST_F(restore, mode_switches_while_threads_create)
 	/* 128 timers, in four ranges of IDs with nodes of their own */
 	const int need = 160;
 	struct race race;
+	long room;
 
-	if (sigpending_room() < need)
-		SKIP(return, NO_ROOM, sigpending_room(), need);
+	room = sigpending_room();
+	if (room < need)
+		SKIP(return, NO_ROOM, room, need);
 	ASSERT_EQ(race_init(&race, RACE_THREADS, race_create_wanted), 0);
 	race_begin(&race);
 	while (!race_finished(&race)) {
