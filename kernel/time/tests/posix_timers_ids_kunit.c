@@ -42,7 +42,7 @@
 #define NODE_SLOTS	((int)XA_CHUNK_SIZE)
 /* The levels of a tree for the IDs 0..INT_MAX: 6, or 8 */
 #define LEVELS		DIV_ROUND_UP(31, XA_CHUNK_SHIFT)
-/* The user of the test threads, one which no process is expected to be */
+/* The user of the test threads: a uid which no process is expected to have */
 #define IDS_UID		KUIDT_INIT(0x7ffffffeU)
 
 /**

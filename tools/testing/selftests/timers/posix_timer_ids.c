@@ -335,11 +335,11 @@ TEST(threads_share_id_space)
 	struct thread_arg args[NR_THREADS];
 	pthread_t threads[NR_THREADS];
 	pthread_barrier_t barrier;
+	long room = sigpending_room();
 	int i;
 
-	if (sigpending_room() <= (long)ARRAY_SIZE(ids))
-		SKIP(return, "RLIMIT_SIGPENDING leaves room for %ld signals, fewer than %d",
-		     sigpending_room(), (int)ARRAY_SIZE(ids) + 1);
+	if (room <= (long)ARRAY_SIZE(ids))
+		SKIP(return, NO_ROOM, room, (int)ARRAY_SIZE(ids) + 1);
 	ASSERT_EQ(pthread_barrier_init(&barrier, NULL, NR_THREADS), 0);
 	for (i = 0; i < NR_THREADS; i++) {
 		args[i].barrier = &barrier;
@@ -589,8 +589,7 @@ FIXTURE_SETUP(many_timers)
 	room = sigpending_room();
 	self->nr = room / 8 * 7 < NR_MANY_TIMERS ? room / 8 * 7 : NR_MANY_TIMERS;
 	if (self->nr < MIN_MANY_TIMERS)
-		SKIP(return, "RLIMIT_SIGPENDING leaves room for %ld signals, fewer than %d",
-		     room, MIN_MANY_TIMERS * 8 / 7);
+		SKIP(return, NO_ROOM, room, MIN_MANY_TIMERS * 8 / 7);
 	if (self->nr < NR_MANY_TIMERS)
 		TH_LOG("RLIMIT_SIGPENDING leaves room for %d timers of %d",
 		       self->nr, NR_MANY_TIMERS);

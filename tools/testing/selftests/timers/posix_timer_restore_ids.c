@@ -79,7 +79,6 @@
  * With less room a test skips, where its timers would fail with EAGAIN.
  */
 #define ROOM_FEW	64
-#define NO_ROOM		"RLIMIT_SIGPENDING leaves room for %ld signals, fewer than %d"
 
 /* Failed CHILD_EXPECT() checks of a forked or exec'ed child */
 static int child_failures;

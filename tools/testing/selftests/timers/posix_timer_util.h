@@ -212,6 +212,9 @@ static inline int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The skip of a test for which sigpending_room() is below what it needs */
+#define NO_ROOM	"RLIMIT_SIGPENDING leaves room for %ld signals, fewer than %d"
+
 /*
  * How many more signals the user may queue under RLIMIT_SIGPENDING, at most
  * LONG_MAX. Every timer preallocates a signal queue entry which counts. SigQ
